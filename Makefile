@@ -1,0 +1,114 @@
+# pam_assume_role — build, test and install.
+#
+#   make            build the module and the helper/user command
+#   make check      run every test (as root: throwaway users, private sshd)
+#   make demo       a real login through the module against the local test STS
+#   make deps       install the Debian packages the build and tests need
+
+NAME      := pam_assume_role
+VERSION   := 0.1.0
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/pam_assume_role
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || $(CC) -print-multiarch 2>/dev/null)
+PAMDIR    ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,/lib/security)
+HELPER_PATH ?= $(LIBEXECDIR)/pam-assume-role
+CONFIG_PATH ?= $(SYSCONFDIR)/security/pam_assume_role.conf
+RUN_DIR   ?= /run/pam_assume_role
+
+CC        ?= gcc
+PKG_CONFIG ?= pkg-config
+B         := build
+
+HELPER_PKGS := libcurl openssl libconfig expat inih
+MODULE_PKGS := pam libconfig
+
+OPTFLAGS  ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wvla
+# snprintf truncation is how bounded messages are cut on purpose; gcc's
+# guesses about it are noise (clang has no such warning).
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1)),)
+WARNFLAGS += -Wno-format-truncation
+endif
+HARDFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC \
+             -fno-strict-overflow -fno-delete-null-pointer-checks
+DEFS      := -D_GNU_SOURCE -DPAR_VERSION='"$(VERSION)"' \
+             -DPAR_HELPER_PATH='"$(HELPER_PATH)"' \
+             -DPAR_CONFIG_PATH='"$(CONFIG_PATH)"' -DPAR_RUN_DIR='"$(RUN_DIR)"'
+CPPFLAGS  += -Icommon $(DEFS)
+CFLAGS    += $(OPTFLAGS) $(WARNFLAGS) $(HARDFLAGS) -std=gnu11
+RELRO     := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+HELPER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS))
+HELPER_LIBS   := $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS))
+MODULE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(MODULE_PKGS))
+MODULE_LIBS   := $(shell $(PKG_CONFIG) --libs $(MODULE_PKGS))
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+HELPER_SRC := $(sort $(filter-out helper/main.c,$(wildcard helper/*.c)))
+MODULE_SRC := $(sort $(wildcard pam_module/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+HELPER_OBJ := $(HELPER_SRC:%.c=$(B)/%.o)
+MODULE_OBJ := $(MODULE_SRC:%.c=$(B)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
+
+HELPER_BIN := $(B)/pam-assume-role
+MODULE_SO  := $(B)/pam_assume_role.so
+
+.PHONY: all check check-unit check-sts check-pam check-e2e demo deps clean \
+        install uninstall fuzz check-asan check-valgrind bench
+all: $(HELPER_BIN) $(MODULE_SO)
+
+$(B)/common/%.o: common/%.c $(wildcard common/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HELPER_CFLAGS) $(MODULE_CFLAGS) -c -o $@ $<
+
+$(B)/helper/%.o: helper/%.c $(wildcard helper/*.h common/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ihelper $(CFLAGS) $(HELPER_CFLAGS) -c -o $@ $<
+
+$(B)/pam_module/%.o: pam_module/%.c $(wildcard pam_module/*.h common/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ipam_module $(CFLAGS) -fvisibility=hidden $(MODULE_CFLAGS) -c -o $@ $<
+
+$(HELPER_BIN): $(B)/helper/main.o $(HELPER_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+$(MODULE_SO): $(MODULE_OBJ) $(COMMON_OBJ) pam_module/pam_assume_role.map
+	$(CC) $(CFLAGS) -shared $(RELRO) -Wl,--version-script=pam_module/pam_assume_role.map \
+	    $(LDFLAGS) -o $@ $(MODULE_OBJ) $(COMMON_OBJ) $(MODULE_LIBS)
+
+# Unit tests link the helper's and module's objects (not their entry points).
+$(B)/tests/%: tests/unit/%.c $(HELPER_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ihelper -Ipam_module -Itests/unit $(CFLAGS) -pie $(HELPER_CFLAGS) $(MODULE_CFLAGS) $(CMOCKA_CFLAGS) \
+	    $(LDFLAGS) -o $@ $< $(HELPER_OBJ) $(COMMON_OBJ) $(HELPER_LIBS) $(MODULE_LIBS) $(CMOCKA_LIBS)
+
+$(B)/tests/%: tests/tools/%.c $(HELPER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ihelper -Ipam_module $(CFLAGS) -pie $(HELPER_CFLAGS) $(MODULE_CFLAGS) \
+	    $(LDFLAGS) -o $@ $< $(HELPER_OBJ) $(COMMON_OBJ) $(HELPER_LIBS) $(MODULE_LIBS)
+
+tests-build: all $(UNIT_BIN) $(TOOL_BIN)
+
+check: tests-build
+	tests/run-all
+
+deps:
+	scripts/deps
+
+demo: all
+	tests/demo
+
+clean:
+	rm -rf $(B)

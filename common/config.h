@@ -1,0 +1,102 @@
+/*
+ * The system configuration, /etc/security/pam_assume_role.conf (libconfig).
+ *
+ * Read by the PAM module (as root) and by the helper (as the person). The
+ * file must be a regular file owned by root and not group/world-writable;
+ * every error names file:line and says what to do.
+ */
+#ifndef PAR_CONFIG_H
+#define PAR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum par_strategy { PAR_STRATEGY_DIRECT = 0, PAR_STRATEGY_SESSION };
+enum par_on_failure { PAR_ON_FAILURE_CONTINUE = 0, PAR_ON_FAILURE_DENY };
+
+struct par_environment {
+    char *name;           /* [a-z0-9_-]{1,32}, e.g. "integration" */
+    char *role_arn;       /* NULL: from the person's ~/.aws/config profile */
+    long duration;        /* seconds; 0: the profile's duration_seconds or 3600 */
+    char *region;         /* NULL: the global region */
+};
+
+struct par_user {
+    char *name;
+    char *mfa_serial;     /* NULL: not set for this user */
+};
+
+struct par_tag {
+    char *key;
+    char *value;          /* template: %u %h (host) %r (rhost) %s (service) */
+};
+
+struct par_config {
+    char *path;                   /* the file this came from */
+    char *region;                 /* default "eu-west-1" */
+    char *sts_endpoint;           /* NULL: https://sts.REGION.amazonaws.com */
+    char *ca_file;                /* NULL: the system's hashed CA folder */
+    char *ca_path;                /* NULL: /etc/ssl/certs */
+    char *proxy;                  /* NULL: no proxy (never from the environment) */
+    char *helper;                 /* NULL: compiled-in PAR_HELPER_PATH */
+    char *run_dir;                /* NULL: compiled-in PAR_RUN_DIR */
+    long connect_timeout_ms;      /* default 3000 */
+    long timeout_ms;              /* default 10000: the whole login's STS budget */
+    long max_response_bytes;      /* default 65536 */
+    char *source_profile;         /* default "gds" */
+    char *profile_template;       /* default "govuk-%e" */
+    char *session_name;           /* default "%u-%d-%m-%y_%H-%M" */
+    char *mfa_serial_template;    /* NULL, or e.g. "arn:aws:iam::1111:mfa/%u" */
+    enum par_strategy strategy;   /* default direct */
+    long session_duration;        /* GetSessionToken seconds, default 43200 */
+    char **login_environments;    /* default { first environment } */
+    size_t n_login_environments;
+    enum par_on_failure on_failure;
+    bool source_identity;         /* send SourceIdentity = login name; default false */
+    struct par_tag *tags;         /* session tags; default none */
+    size_t n_tags;
+    bool no_code_hint;            /* one hint line when no code given; default true */
+    struct par_environment *environments;
+    size_t n_environments;
+    struct par_user *users;
+    size_t n_users;
+};
+
+/* Flags for par_config_load. */
+#define PAR_CONFIG_INSECURE_ANY_OWNER 0x1  /* tests only: skip the owner check */
+
+#define PAR_CONFIG_MAX_BYTES (256 * 1024)  /* larger files are refused */
+#define PAR_CONFIG_ERR_MAX   512           /* room for one error line */
+
+/*
+ * The directives every template setting understands (profile_template,
+ * session_name, mfa_serial_template, tag values); helper/template.c
+ * expands them: %u user, %e environment, %h short host name, %r remote
+ * host, %s PAM service, %d %m %y %Y %H %M %S local time, %% a percent sign.
+ */
+#define PAR_TEMPLATE_DIRECTIVES "uehrsdmyYHMS%"
+
+/*
+ * Loads and validates PATH. On success returns 0 and fills *cfg (free with
+ * par_config_free). On failure returns -1 and writes one line into err,
+ * "FILE:LINE: what is wrong; what to do".
+ */
+int par_config_load(const char *path, unsigned flags, struct par_config *cfg,
+                    char *err, size_t errlen);
+void par_config_free(struct par_config *cfg);
+
+/*
+ * Checks PATH like par_config_load, but reports every error (sorted by
+ * line, one "FILE:LINE: ..." line each) through report and returns how
+ * many there were: 0 means the file is good. A syntax error stops the
+ * parse, so it is the only one reported.
+ */
+int par_config_check_all(const char *path, unsigned flags,
+                         void (*report)(void *ctx, const char *line), void *ctx);
+
+/* Lookups; NULL when absent. */
+const struct par_environment *par_config_environment(const struct par_config *cfg,
+                                                     const char *name);
+const struct par_user *par_config_user(const struct par_config *cfg, const char *name);
+
+#endif

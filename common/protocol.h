@@ -1,0 +1,60 @@
+/*
+ * The two small messages between the PAM module and the helper, on pipes.
+ *
+ * Both are lines "key=value\n" closed by a line "end\n"; keys are
+ * [a-z_A-Z0-9]{1,32}, values hold no NUL, CR or LF, a key appears once, the
+ * whole message is at most PAR_MSG_MAX bytes. Anything else is refused whole.
+ *
+ * Module -> helper, on the helper's stdin ("pam-open" and "pam-close"):
+ *   version=1
+ *   user=NAME          the person (whose keys; the helper also checks its uid)
+ *   service=sshd       PAM_SERVICE
+ *   rhost=ADDR         PAM_RHOST, may be empty
+ *   tty=pts/0          PAM_TTY, may be empty
+ *   session_pid=N      the process that holds the PAM session (for the sweep)
+ *   session_start=N    its start time in clock ticks (/proc/PID/stat field 22)
+ *   code=123456        pam-open only, only when a code was given
+ *   session_dir=PATH   pam-close only
+ *   end
+ *
+ * Helper -> module, on the helper's stdout:
+ *   status=ok | error
+ *   message=ONE LINE   what the person sees (why not, and what to do)
+ *   log=ONE LINE       what goes to syslog (never a secret)
+ *   session_dir=PATH   the session folder (ok)
+ *   environment=NAME   the exported environment (ok)
+ *   role_arn=ARN       (ok)
+ *   AWS_ACCESS_KEY_ID=, AWS_SECRET_ACCESS_KEY=, AWS_SESSION_TOKEN=,
+ *   AWS_REGION=, AWS_CREDENTIAL_EXPIRATION=   (ok)
+ *   end
+ */
+#ifndef PAR_PROTOCOL_H
+#define PAR_PROTOCOL_H
+
+#include <stddef.h>
+
+#define PAR_MSG_MAX      16384
+#define PAR_MSG_MAX_KEYS 32
+
+struct par_msg {
+    size_t n;
+    char *key[PAR_MSG_MAX_KEYS];
+    char *value[PAR_MSG_MAX_KEYS];
+};
+
+/* Parses exactly one message; returns 0, or -1 on any deviation (msg empty). */
+int par_msg_parse(const char *buf, size_t len, struct par_msg *msg);
+/* The value of KEY, or NULL. */
+const char *par_msg_get(const struct par_msg *msg, const char *key);
+/* Wipes and frees every value (they may be secrets). */
+void par_msg_free(struct par_msg *msg);
+
+/*
+ * Appends "key=value\n" to buf (capacity cap, used *len). Returns -1 when
+ * it would not fit or the value holds a CR/LF/NUL; buf stays terminated.
+ */
+int par_msg_add(char *buf, size_t cap, size_t *len, const char *key, const char *value);
+/* Appends "end\n". */
+int par_msg_end(char *buf, size_t cap, size_t *len);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * Life inside a session: status, env, exec, credential-process, refresh.
+ * The session folder comes from --session DIR or PAM_ASSUME_ROLE_DIR.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "commands.h"
+#include "context.h"
+#include "protocol.h"
+#include "prompt.h"
+#include "session_dir.h"
+#include "session_files.h"
+#include "used_codes.h"
+#include "valid.h"
+#include "wipe.h"
+
+#define RENEW_BEFORE 300   /* renew a role session with less than 5 min left */
+
+struct session {
+    char path[PAR_MAX_PATH];
+    int fd;
+    struct par_msg meta;
+};
+
+static const char no_session[] =
+    "no AWS credentials in this session (PAM_ASSUME_ROLE_DIR is not set): log in again "
+    "with your MFA code, or run 'pam-assume-role refresh'";
+
+/* Opens the session folder: ours, private, not a link. */
+static int session_open(struct session *s, const char *dir, char *err, size_t errlen)
+{
+    char buf[8192];
+    size_t len;
+    struct stat st;
+
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    if (dir == NULL)
+        dir = getenv("PAM_ASSUME_ROLE_DIR");
+    if (dir == NULL || dir[0] != '/') {
+        snprintf(err, errlen, "%s", no_session);
+        return -1;
+    }
+    snprintf(s->path, sizeof(s->path), "%s", dir);
+    s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->fd < 0 || fstat(s->fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077)) {
+        snprintf(err, errlen, "the session folder %.200s is gone or not yours (%s): log in "
+                 "again, or run 'pam-assume-role refresh'", dir, s->fd < 0 ? strerror(errno) : "owner/mode");
+        return -1;
+    }
+    if (sd_read_file(s->fd, "session", buf, sizeof(buf), &len) != 0 ||
+        par_msg_parse(buf, len, &s->meta) != 0) {
+        snprintf(err, errlen, "the session folder %.200s holds no session: run "
+                 "'pam-assume-role refresh'", dir);
+        return -1;
+    }
+    return 0;
+}
+
+static void session_close(struct session *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    par_msg_free(&s->meta);
+    s->fd = -1;
+}
+
+static const char *meta_env(const struct session *s, size_t i, const char *what)
+{
+    char key[32];
+
+    snprintf(key, sizeof(key), "%s_%zu", what, i);
+    return par_msg_get(&s->meta, key);
+}
+
+/* Index of environment NAME in the session, or -1. */
+static int find_env(const struct session *s, const char *name)
+{
+    for (size_t i = 0; i < PAR_MSG_MAX_KEYS; i++) {
+        const char *e = meta_env(s, i, "env");
+
+        if (e == NULL)
+            break;
+        if (strcmp(e, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int is_session_strategy(const struct session *s)
+{
+    const char *st = par_msg_get(&s->meta, "strategy");
+
+    return st != NULL && strcmp(st, "session") == 0;
+}
+
+/* Session strategy: AssumeRole again from the stored MFA session. */
+static int renew_role(struct session *s, int idx, struct par_creds *out, char *err, size_t errlen)
+{
+    struct par_context ctx;
+    struct par_creds mfa;
+    struct par_login_env env;
+    const char *config = par_msg_get(&s->meta, "config");
+    int rc = -1;
+
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&env, 0, sizeof(env));
+    if (par_read_creds_file(s->fd, "mfa-session", "mfa-session", &mfa) != 0 ||
+        par_seconds_left(mfa.expiration) < 60) {
+        par_creds_clear(&mfa);
+        snprintf(err, errlen, "the MFA session of this login has ended: run "
+                 "'pam-assume-role refresh' with a new code");
+        return -1;
+    }
+    if (config == NULL || par_context_load(&ctx, config, 0, err, errlen) != 0) {
+        par_creds_clear(&mfa);
+        return -1;
+    }
+    env.name = meta_env(s, (size_t)idx, "env");
+    env.role_arn = meta_env(s, (size_t)idx, "role");
+    env.region = meta_env(s, (size_t)idx, "region");
+    env.duration = strtol(meta_env(s, (size_t)idx, "duration") ?: "3600", NULL, 10);
+    ctx.login.session_name = par_msg_get(&s->meta, "session_name");
+    if (par_login_renew(&ctx.login, &mfa, &env) == 0 &&
+        par_write_role_file(s->fd, env.name, &env.creds) == 0) {
+        *out = env.creds;
+        memset(&env.creds, 0, sizeof(env.creds));
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "%s", ctx.login.message[0] ? ctx.login.message : "cannot renew");
+    }
+    par_creds_clear(&env.creds);
+    par_creds_clear(&mfa);
+    par_context_free(&ctx);
+    return rc;
+}
+
+/* The current credentials of environment NAME, renewed when due and possible. */
+static int env_creds(struct session *s, const char *name, struct par_creds *c, int *idx,
+                     char *err, size_t errlen)
+{
+    int i = find_env(s, name);
+
+    if (i < 0) {
+        snprintf(err, errlen, "this session holds no credentials for '%.32s': run "
+                 "'pam-assume-role refresh %.32s'", name, name);
+        return -1;
+    }
+    *idx = i;
+    if (!is_session_strategy(s)) {
+        if (par_read_creds_file(s->fd, "credentials", name, c) != 0) {
+            snprintf(err, errlen, "the credentials of '%s' are unreadable: run "
+                     "'pam-assume-role refresh %s'", name, name);
+            return -1;
+        }
+        return 0;
+    }
+    {
+        char file[64];
+
+        snprintf(file, sizeof(file), "role-%s", name);
+        if (par_read_creds_file(s->fd, file, name, c) == 0 &&
+            par_seconds_left(c->expiration) > RENEW_BEFORE)
+            return 0;
+    }
+    par_creds_clear(c);
+    return renew_role(s, i, c, err, errlen);
+}
+
+static int fail(const char *err)
+{
+    fprintf(stderr, "pam-assume-role: %s\n", err);
+    return 1;
+}
+
+static const char *session_arg(int *argc, char ***argv)
+{
+    if (*argc >= 3 && strcmp((*argv)[1], "--session") == 0) {
+        const char *dir = (*argv)[2];
+
+        (*argv)[2] = (*argv)[0];
+        *argv += 2;
+        *argc -= 2;
+        return dir;
+    }
+    return NULL;
+}
+
+int par_cmd_credential_process(int argc, char **argv)
+{
+    struct session s;
+    struct par_creds c;
+    char err[512];
+    const char *dir = session_arg(&argc, &argv);
+    int idx;
+
+    if (argc != 2)
+        return fprintf(stderr, "usage: pam-assume-role credential-process [--session DIR] ENV\n"), 2;
+    if (session_open(&s, dir, err, sizeof(err)) != 0 ||
+        env_creds(&s, argv[1], &c, &idx, err, sizeof(err)) != 0) {
+        session_close(&s);
+        return fail(err);
+    }
+    printf("{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\", "
+           "\"SessionToken\": \"%s\", \"Expiration\": \"%s\"}\n", c.access_key_id,
+           c.secret_access_key, c.session_token, c.expiration);
+    par_creds_clear(&c);
+    session_close(&s);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int print_exports(struct session *s, const char *name)
+{
+    struct par_creds c;
+    char err[512];
+    int idx;
+    const char *region;
+
+    if (env_creds(s, name, &c, &idx, err, sizeof(err)) != 0)
+        return fail(err);
+    region = meta_env(s, (size_t)idx, "region");
+    printf("export AWS_ACCESS_KEY_ID='%s'\nexport AWS_SECRET_ACCESS_KEY='%s'\n"
+           "export AWS_SESSION_TOKEN='%s'\nexport AWS_REGION='%s'\nexport AWS_DEFAULT_REGION='%s'\n"
+           "export AWS_CREDENTIAL_EXPIRATION='%s'\nexport PAM_ASSUME_ROLE_ENVIRONMENT='%s'\n",
+           c.access_key_id, c.secret_access_key, c.session_token, region, region, c.expiration,
+           name);
+    par_creds_clear(&c);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int par_cmd_env(int argc, char **argv)
+{
+    struct session s;
+    char err[512];
+    const char *dir = session_arg(&argc, &argv);
+    int rc;
+
+    if (argc > 2)
+        return fprintf(stderr, "usage: pam-assume-role env [ENV]\n"), 2;
+    if (session_open(&s, dir, err, sizeof(err)) != 0) {
+        session_close(&s);
+        return fail(err);
+    }
+    rc = print_exports(&s, argc == 2 ? argv[1] : par_msg_get(&s.meta, "default"));
+    session_close(&s);
+    return rc;
+}
+
+int par_cmd_exec(int argc, char **argv)
+{
+    struct session s;
+    struct par_creds c;
+    char err[512];
+    const char *dir = session_arg(&argc, &argv);
+    int idx;
+
+    if (argc < 4 || strcmp(argv[2], "--") != 0)
+        return fprintf(stderr, "usage: pam-assume-role exec ENV -- CMD [ARGS...]\n"), 2;
+    if (session_open(&s, dir, err, sizeof(err)) != 0 ||
+        env_creds(&s, argv[1], &c, &idx, err, sizeof(err)) != 0) {
+        session_close(&s);
+        return fail(err);
+    }
+    const char *region = meta_env(&s, (size_t)idx, "region");
+    if (setenv("AWS_ACCESS_KEY_ID", c.access_key_id, 1) || setenv("AWS_SECRET_ACCESS_KEY",
+        c.secret_access_key, 1) || setenv("AWS_SESSION_TOKEN", c.session_token, 1) ||
+        setenv("AWS_REGION", region, 1) || setenv("AWS_DEFAULT_REGION", region, 1) ||
+        setenv("AWS_CREDENTIAL_EXPIRATION", c.expiration, 1) ||
+        setenv("PAM_ASSUME_ROLE_ENVIRONMENT", argv[1], 1))
+        return fail("out of memory");
+    unsetenv("AWS_PROFILE");
+    par_creds_clear(&c);
+    session_close(&s);
+    execvp(argv[3], argv + 3);
+    fprintf(stderr, "pam-assume-role: cannot run %s: %s\n", argv[3], strerror(errno));
+    return 127;
+}
+
+static void status_line(const struct session *s, size_t i, int json)
+{
+    const char *env = meta_env(s, i, "env"), *role = meta_env(s, i, "role");
+    char exp_key[32], until[64];
+    const char *exp;
+    long long left;
+
+    snprintf(exp_key, sizeof(exp_key), "expiration_%zu", i);
+    exp = par_msg_get(&s->meta, exp_key);
+    left = par_seconds_left(exp);
+    par_local_time(exp, until, sizeof(until));
+    if (json)
+        printf("%s\n  {\"environment\": \"%s\", \"role_arn\": \"%s\", \"expiration\": \"%s\", "
+               "\"seconds_left\": %lld, \"strategy\": \"%s\", \"renews\": %s}", i ? "," : "",
+               env, role, exp, left, is_session_strategy(s) ? "session" : "direct",
+               is_session_strategy(s) ? "true" : "false");
+    else if (left > 0)
+        printf("%-12s %s  until %s (%lld min left)%s\n", env, role, until, left / 60,
+               is_session_strategy(s) ? ", renews itself" : "");
+    else
+        printf("%-12s %s  EXPIRED at %s%s\n", env, role, until,
+               is_session_strategy(s) ? " (renews at next use)" : ": run 'pam-assume-role refresh'");
+}
+
+int par_cmd_status(int argc, char **argv)
+{
+    struct session s;
+    char err[512];
+    const char *dir = session_arg(&argc, &argv);
+    int json = argc == 2 && strcmp(argv[1], "--json") == 0, valid = 0;
+    size_t i;
+
+    if (argc > 2 || (argc == 2 && !json))
+        return fprintf(stderr, "usage: pam-assume-role status [--json]\n"), 2;
+    if (session_open(&s, dir, err, sizeof(err)) != 0) {
+        session_close(&s);
+        if (json)
+            printf("{\"session\": null, \"environments\": []}\n");
+        return fail(err);
+    }
+    if (json)
+        printf("{\"session\": \"%s\", \"environments\": [", s.path);
+    for (i = 0; meta_env(&s, i, "env") != NULL; i++) {
+        char k[32];
+
+        snprintf(k, sizeof(k), "expiration_%zu", i);
+        valid += par_seconds_left(par_msg_get(&s.meta, k)) > 0 || is_session_strategy(&s);
+        status_line(&s, i, json);
+    }
+    if (json)
+        printf("\n]}\n");
+    session_close(&s);
+    return valid > 0 ? 0 : 1;
+}
+
+static int refresh_envs(struct session *s, struct par_context *ctx, int argc, char **argv,
+                        char *err, size_t errlen)
+{
+    char *envs[PAR_MAX_LOGIN_ENVS];
+    size_t n = 0;
+
+    if (argc > 1)
+        return par_context_prepare_login(ctx, argv + 1, (size_t)(argc - 1), err, errlen);
+    for (size_t i = 0; i < PAR_MAX_LOGIN_ENVS && meta_env(s, i, "env") != NULL; i++)
+        envs[n++] = (char *)meta_env(s, i, "env");
+    return par_context_prepare_login(ctx, n ? envs : NULL, n, err, errlen);
+}
+
+/* New code, new credentials, written over the same session's files. */
+static int refresh(struct session *s, struct par_context *ctx)
+{
+    char code[16], prompt[128], err[512];
+    const char *pid = par_msg_get(&s->meta, "session_pid");
+    const char *start = par_msg_get(&s->meta, "session_start");
+    int rc = 1;
+
+    snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
+    if (par_read_code(prompt, code, sizeof(code)) != 0 || !par_valid_mfa_code(code))
+        return fail("the MFA code must be 6 digits from your MFA device");
+    if (par_used_code_check(ctx->run_dir, ctx->uid, code) != 0) {
+        par_wipe(code, sizeof(code));
+        return fail("this MFA code was already used and AWS accepts each code once: wait for "
+                    "the next code");
+    }
+    par_used_code_record(ctx->run_dir, ctx->uid, code);
+    struct par_session_info info = {
+        .user = ctx->user, .dir = s->path, .helper = ctx->helper, .config_path = ctx->config_path,
+        .session_pid = pid ? strtoll(pid, NULL, 10) : 0,
+        .session_start = start ? strtoll(start, NULL, 10) : 0,
+        .session_strategy = ctx->login.session_strategy, .default_env = ctx->login.envs[0].name,
+    };
+    if (par_login_run(&ctx->login, code) != 0)
+        fprintf(stderr, "pam-assume-role: %s; the credentials you had are unchanged\n",
+                ctx->login.message);
+    else if (par_session_write(s->fd, &info, &ctx->login, err, sizeof(err)) != 0)
+        fail(err);
+    else {
+        char until[64];
+
+        par_local_time(ctx->login.envs[0].creds.expiration, until, sizeof(until));
+        printf("AWS %s: %s until %s; open shells pick it up at their next prompt\n",
+               ctx->login.envs[0].name, ctx->login.envs[0].role_arn, until);
+        rc = 0;
+    }
+    par_wipe(code, sizeof(code));
+    return rc;
+}
+
+int par_cmd_refresh(int argc, char **argv)
+{
+    struct session s;
+    struct par_context ctx;
+    char err[512];
+    const char *dir = session_arg(&argc, &argv), *config;
+    int rc;
+
+    memset(&ctx, 0, sizeof(ctx));
+    if (session_open(&s, dir, err, sizeof(err)) != 0) {
+        session_close(&s);
+        return fail(err);
+    }
+    config = par_msg_get(&s.meta, "config");
+    if (par_context_load(&ctx, config ? config : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0 ||
+        refresh_envs(&s, &ctx, argc, argv, err, sizeof(err)) != 0) {
+        par_context_free(&ctx);
+        session_close(&s);
+        return fail(err);
+    }
+    rc = refresh(&s, &ctx);
+    par_context_free(&ctx);
+    session_close(&s);
+    return rc;
+}

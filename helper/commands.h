@@ -1,0 +1,29 @@
+/*
+ * The user command's subcommands. Each takes the arguments after the
+ * program name (argv[0] is the subcommand's own name) and returns the exit
+ * status.
+ */
+#ifndef PAR_COMMANDS_H
+#define PAR_COMMANDS_H
+
+/*
+ * pam-assume-role check-config [-c FILE | FILE] [--insecure-any-owner]
+ * Prints "FILE: parsed OK" (exit 0), or every error, one line each, on
+ * stderr (exit 1). Usage errors exit 2. FILE defaults to PAR_CONFIG_PATH.
+ */
+int par_cmd_check_config(int argc, char **argv);
+
+/* pam-assume-role assume [-c CONFIG] [--format env|credentials|json] ENV... */
+int par_cmd_assume(int argc, char **argv);
+/* The PAM module's steps: request on stdin, report on stdout (protocol.h). */
+int par_cmd_pam_open(int argc, char **argv);
+int par_cmd_pam_close(int argc, char **argv);
+/* pam-assume-role credential-process [--session DIR] ENV */
+int par_cmd_credential_process(int argc, char **argv);
+/* Life inside a session. */
+int par_cmd_status(int argc, char **argv);
+int par_cmd_refresh(int argc, char **argv);
+int par_cmd_env(int argc, char **argv);
+int par_cmd_exec(int argc, char **argv);
+
+#endif

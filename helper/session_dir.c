@@ -1,0 +1,288 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include "protocol.h"
+#include "session_dir.h"
+#include "valid.h"
+#include "wipe.h"
+
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+static int check_private_dir(int fd, uid_t uid, const char *what, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is not a folder: ask the admin to remove it", what);
+        return -1;
+    }
+    if (st.st_uid != uid || (st.st_mode & 077) != 0) {
+        snprintf(err, errlen, "%s is not private to uid %u (owner %u, mode %03o): ask the "
+                 "admin to remove it", what, (unsigned)uid, (unsigned)st.st_uid,
+                 (unsigned)(st.st_mode & 0777));
+        return -1;
+    }
+    return 0;
+}
+
+int sd_open_user_dir(const char *run_dir, uid_t uid, char *err, size_t errlen)
+{
+    char name[32], what[300];
+    int top, fd;
+
+    if ((top = open(run_dir, DIR_FLAGS)) < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", run_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(name, sizeof(name), "%u", (unsigned)uid);
+    snprintf(what, sizeof(what), "%s/%s", run_dir, name);
+    fd = openat(top, name, DIR_FLAGS);
+    close(top);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", what, strerror(errno));
+        return -1;
+    }
+    if (check_private_dir(fd, uid, what, err, errlen) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int sd_create_session(int user_fd, char *id, char *err, size_t errlen)
+{
+    unsigned char rnd[SD_ID_LEN / 2];
+    int fd;
+
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        snprintf(err, errlen, "no randomness for a session name: %s", strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    if (mkdirat(user_fd, id, 0700) != 0) {
+        snprintf(err, errlen, "cannot create the session folder: %s", strerror(errno));
+        return -1;
+    }
+    if ((fd = openat(user_fd, id, DIR_FLAGS)) < 0) {
+        snprintf(err, errlen, "cannot open the session folder: %s", strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
+int sd_open_session(int user_fd, const char *id, char *err, size_t errlen)
+{
+    int fd;
+
+    if (!par_valid_session_id(id)) {
+        snprintf(err, errlen, "not a session folder name: %.64s", id);
+        return -1;
+    }
+    if ((fd = openat(user_fd, id, DIR_FLAGS)) < 0) {
+        snprintf(err, errlen, "cannot open the session folder %s: %s", id, strerror(errno));
+        return -1;
+    }
+    if (check_private_dir(fd, geteuid(), "the session folder", err, errlen) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int sd_write_file(int dir_fd, const char *name, const char *data, size_t len)
+{
+    char tmp[128];
+    unsigned int r = 0;
+    int fd, rc;
+
+    if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        return -1;
+    snprintf(tmp, sizeof(tmp), ".%s.%08x", name, r);
+    fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    rc = write_all(fd, data, len);
+    if (close(fd) != 0)
+        rc = -1;
+    if (rc == 0)
+        rc = renameat(dir_fd, tmp, dir_fd, name);
+    if (rc != 0)
+        unlinkat(dir_fd, tmp, 0);
+    return rc;
+}
+
+int sd_read_file(int dir_fd, const char *name, char *buf, size_t cap, size_t *len)
+{
+    struct stat st;
+    size_t got = 0;
+    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (size_t)st.st_size >= cap) {
+        close(fd);
+        return -1;
+    }
+    while (got + 1 < cap) {
+        ssize_t n = read(fd, buf + got, cap - 1 - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *len = got;
+    return 0;
+}
+
+int sd_remove_session(int user_fd, const char *id)
+{
+    int fd = openat(user_fd, id, DIR_FLAGS);
+    DIR *d;
+    struct dirent *e;
+
+    if (fd < 0)
+        /* Not a folder we can enter (a link, a file): remove the entry itself. */
+        return (errno == ENOENT || unlinkat(user_fd, id, 0) == 0) ? 0 : -1;
+    if ((d = fdopendir(fd)) == NULL) {
+        close(fd);
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        /* Without AT_REMOVEDIR unlinkat never follows links and refuses folders. */
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+    return unlinkat(user_fd, id, AT_REMOVEDIR);
+}
+
+int sd_split_path(const char *run_dir, uid_t uid, const char *path, char *id, size_t idlen)
+{
+    char prefix[PAR_MAX_PATH];
+    size_t n;
+
+    if (snprintf(prefix, sizeof(prefix), "%s/%u/", run_dir, (unsigned)uid) >= (int)sizeof(prefix))
+        return -1;
+    n = strlen(prefix);
+    if (strncmp(path, prefix, n) != 0 || !par_valid_session_id(path + n) ||
+        strlen(path + n) >= idlen)
+        return -1;
+    snprintf(id, idlen, "%s", path + n);
+    return 0;
+}
+
+long long sd_process_start(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    long long start = -1;
+    size_t len = 0;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    len = (size_t)n;
+    buf[len] = '\0';
+    /* Fields after the command name, which may hold spaces and ')'. */
+    if ((p = strrchr(buf, ')')) == NULL)
+        return -1;
+    p++;
+    for (int field = 3; field <= 22 && p != NULL; field++) {
+        p = strchr(p + 1, ' ');
+        if (field == 21 && p != NULL)
+            start = strtoll(p + 1, NULL, 10);
+    }
+    return start;
+}
+
+/* True when the login that made the session is gone. */
+static int session_is_orphan(int user_fd, const char *id)
+{
+    char buf[4096];
+    size_t len;
+    struct par_msg meta;
+    const char *pid_s, *start_s;
+    int orphan = 0, dir = openat(user_fd, id, DIR_FLAGS);
+
+    if (dir < 0)
+        return 1;
+    if (sd_read_file(dir, "session", buf, sizeof(buf), &len) != 0 ||
+        par_msg_parse(buf, len, &meta) != 0) {
+        struct stat st;
+        /* A folder still being set up has no metadata yet: give it time. */
+        orphan = fstat(dir, &st) == 0 && st.st_mtime + 600 < time(NULL);
+        close(dir);
+        return orphan;
+    }
+    close(dir);
+    pid_s = par_msg_get(&meta, "session_pid");
+    start_s = par_msg_get(&meta, "session_start");
+    if (pid_s != NULL && start_s != NULL) {
+        pid_t pid = (pid_t)strtol(pid_s, NULL, 10);
+        long long start = sd_process_start(pid);
+
+        if (start >= 0)
+            orphan = start != strtoll(start_s, NULL, 10);
+        else
+            /* /proc hidden from us (hidepid): ask the kernel instead. */
+            orphan = kill(pid, 0) != 0 && errno == ESRCH;
+    }
+    par_msg_free(&meta);
+    return orphan;
+}
+
+int sd_sweep(int user_fd, const char *keep)
+{
+    int fd = dup(user_fd), removed = 0;
+    DIR *d;
+    struct dirent *e;
+
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    rewinddir(d);
+    while ((e = readdir(d)) != NULL) {
+        if (!par_valid_session_id(e->d_name) || (keep && strcmp(e->d_name, keep) == 0))
+            continue;
+        if (session_is_orphan(user_fd, e->d_name) && sd_remove_session(user_fd, e->d_name) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
+}

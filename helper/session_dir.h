@@ -1,0 +1,34 @@
+/*
+ * The session folder, RUN_DIR/UID/SESSION, as the person (never as root).
+ * Every path is opened relative to a verified folder descriptor, never
+ * following a link; files are written whole to a temporary name and renamed.
+ */
+#ifndef PAR_SESSION_DIR_H
+#define PAR_SESSION_DIR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SD_ID_LEN 32   /* hex characters of a session folder's name */
+#define SD_FILE_MAX (64 * 1024)
+
+/* Opens RUN_DIR/UID, checking it is a folder owned by UID with mode 0700. */
+int sd_open_user_dir(const char *run_dir, uid_t uid, char *err, size_t errlen);
+/* Creates a new session folder; its name goes to id[SD_ID_LEN + 1]. */
+int sd_create_session(int user_fd, char *id, char *err, size_t errlen);
+/* Opens an existing session folder (owner and mode checked). */
+int sd_open_session(int user_fd, const char *id, char *err, size_t errlen);
+/* Writes NAME in DIR atomically, mode 0600. */
+int sd_write_file(int dir_fd, const char *name, const char *data, size_t len);
+/* Reads NAME from DIR (a regular file of ours, <= cap - 1 bytes), NUL-terminated. */
+int sd_read_file(int dir_fd, const char *name, char *buf, size_t cap, size_t *len);
+/* Removes a session folder and its files; a link in its place is removed itself. */
+int sd_remove_session(int user_fd, const char *id);
+/* Splits PATH = RUN_DIR/UID/ID; -1 unless it has exactly that shape. */
+int sd_split_path(const char *run_dir, uid_t uid, const char *path, char *id, size_t idlen);
+/* Removes the folders of sessions whose login process is gone (keeps KEEP). */
+int sd_sweep(int user_fd, const char *keep);
+/* Start time of PID in clock ticks (/proc/PID/stat field 22), or -1. */
+long long sd_process_start(pid_t pid);
+
+#endif

@@ -1,0 +1,254 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "protocol.h"
+#include "session_dir.h"
+#include "session_files.h"
+#include "valid.h"
+#include "wipe.h"
+
+/* Appends printf output; -1 once the buffer is full. */
+static int append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= cap)
+        return -1;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len) {
+        *len = cap;
+        return -1;
+    }
+    *len += (size_t)n;
+    return 0;
+}
+
+bool par_creds_valid(const struct par_creds *c)
+{
+    return par_valid_access_key_id(c->access_key_id) &&
+           par_valid_secret_key(c->secret_access_key) &&
+           par_valid_session_token(c->session_token) && par_valid_iso8601(c->expiration);
+}
+
+/* A path fit to single-quote: no quote, no control character. */
+static bool quotable_path(const char *s)
+{
+    return s != NULL && strlen(s) < PAR_MAX_PATH && strchr(s, '\'') == NULL &&
+           par_valid_message(s);
+}
+
+int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const char *dir)
+{
+    const struct par_creds *c = &e->creds;
+    size_t len = 0;
+    int rc = 0;
+
+    if (!par_creds_valid(c) || !par_valid_region(e->region) || !par_valid_env_name(e->name) ||
+        !quotable_path(dir))
+        return -1;
+    rc |= append(buf, cap, &len, "# AWS credentials of this login: %s (pam_assume_role)\n", e->name);
+    rc |= append(buf, cap, &len, "export AWS_ACCESS_KEY_ID='%s'\n", c->access_key_id);
+    rc |= append(buf, cap, &len, "export AWS_SECRET_ACCESS_KEY='%s'\n", c->secret_access_key);
+    rc |= append(buf, cap, &len, "export AWS_SESSION_TOKEN='%s'\n", c->session_token);
+    rc |= append(buf, cap, &len, "export AWS_REGION='%s'\n", e->region);
+    rc |= append(buf, cap, &len, "export AWS_DEFAULT_REGION='%s'\n", e->region);
+    rc |= append(buf, cap, &len, "export AWS_CREDENTIAL_EXPIRATION='%s'\n", c->expiration);
+    rc |= append(buf, cap, &len, "export PAM_ASSUME_ROLE_DIR='%s'\n", dir);
+    rc |= append(buf, cap, &len, "export PAM_ASSUME_ROLE_ENVIRONMENT='%s'\n", e->name);
+    return rc;
+}
+
+static int render_profile(char *buf, size_t cap, size_t *len, const char *name,
+                          const struct par_creds *c)
+{
+    int rc = 0;
+
+    rc |= append(buf, cap, len, "[%s]\n", name);
+    rc |= append(buf, cap, len, "aws_access_key_id = %s\n", c->access_key_id);
+    rc |= append(buf, cap, len, "aws_secret_access_key = %s\n", c->secret_access_key);
+    rc |= append(buf, cap, len, "aws_session_token = %s\n", c->session_token);
+    rc |= append(buf, cap, len, "# expires %s\n\n", c->expiration);
+    return rc;
+}
+
+/* Direct: every environment's keys. Session: none here (config renews them). */
+static int render_credentials(char *buf, size_t cap, const struct par_session_info *info,
+                              const struct par_login *l)
+{
+    size_t len = 0;
+    int rc = append(buf, cap, &len, "# AWS credentials of this login (pam_assume_role)\n\n");
+
+    if (info->session_strategy)
+        return rc | append(buf, cap, &len, "# strategy \"session\": the profiles in 'config' "
+                           "renew themselves through credential_process\n");
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status == STS_OK)
+            rc |= render_profile(buf, cap, &len, l->envs[i].name, &l->envs[i].creds);
+    return rc;
+}
+
+static int render_config(char *buf, size_t cap, const struct par_session_info *info,
+                         const struct par_login *l)
+{
+    size_t len = 0;
+    int rc = append(buf, cap, &len, "# AWS config of this login (pam_assume_role)\n\n");
+
+    if (!quotable_path(info->helper) || !quotable_path(info->dir) ||
+        strchr(info->helper, ' ') != NULL || strchr(info->dir, ' ') != NULL)
+        return -1;
+    for (size_t i = 0; i < l->n_envs; i++) {
+        const struct par_login_env *e = &l->envs[i];
+
+        if (e->status != STS_OK)
+            continue;
+        rc |= append(buf, cap, &len, "[profile %s]\nregion = %s\n", e->name, e->region);
+        if (info->session_strategy)
+            rc |= append(buf, cap, &len, "credential_process = %s credential-process "
+                         "--session %s %s\n", info->helper, info->dir, e->name);
+        rc |= append(buf, cap, &len, "\n");
+    }
+    return rc;
+}
+
+static int meta_add_env(char *buf, size_t cap, size_t *len, size_t i, const struct par_login_env *e)
+{
+    char key[32], num[32];
+    int rc = 0;
+
+    snprintf(key, sizeof(key), "env_%zu", i);
+    rc |= par_msg_add(buf, cap, len, key, e->name);
+    snprintf(key, sizeof(key), "role_%zu", i);
+    rc |= par_msg_add(buf, cap, len, key, e->role_arn);
+    snprintf(key, sizeof(key), "region_%zu", i);
+    rc |= par_msg_add(buf, cap, len, key, e->region);
+    snprintf(key, sizeof(key), "duration_%zu", i);
+    snprintf(num, sizeof(num), "%ld", e->duration);
+    rc |= par_msg_add(buf, cap, len, key, num);
+    snprintf(key, sizeof(key), "expiration_%zu", i);
+    rc |= par_msg_add(buf, cap, len, key, e->creds.expiration);
+    return rc;
+}
+
+static int render_meta(char *buf, size_t cap, const struct par_session_info *info,
+                       const struct par_login *l)
+{
+    char num[32];
+    size_t len = 0, k = 0;
+    int rc = 0;
+
+    rc |= par_msg_add(buf, cap, &len, "version", "1");
+    rc |= par_msg_add(buf, cap, &len, "user", info->user);
+    snprintf(num, sizeof(num), "%lld", info->session_pid);
+    rc |= par_msg_add(buf, cap, &len, "session_pid", num);
+    snprintf(num, sizeof(num), "%lld", info->session_start);
+    rc |= par_msg_add(buf, cap, &len, "session_start", num);
+    rc |= par_msg_add(buf, cap, &len, "strategy", info->session_strategy ? "session" : "direct");
+    rc |= par_msg_add(buf, cap, &len, "default", info->default_env);
+    rc |= par_msg_add(buf, cap, &len, "config", info->config_path);
+    rc |= par_msg_add(buf, cap, &len, "session_name", l->session_name);
+    if (info->session_strategy)
+        rc |= par_msg_add(buf, cap, &len, "mfa_expiration", l->mfa_session.expiration);
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status == STS_OK)
+            rc |= meta_add_env(buf, cap, &len, k++, &l->envs[i]);
+    rc |= par_msg_end(buf, cap, &len);
+    return rc;
+}
+
+static int render_mfa_session(char *buf, size_t cap, const struct par_login *l)
+{
+    size_t len = 0;
+
+    if (!par_creds_valid(&l->mfa_session))
+        return -1;
+    return render_profile(buf, cap, &len, "mfa-session", &l->mfa_session);
+}
+
+/* Session strategy: each role's credentials in role-ENV, renewed by
+ * credential-process from the MFA session. */
+static int write_role_files(int dir_fd, const struct par_login *l)
+{
+    char buf[8192], name[64];
+
+    for (size_t i = 0; i < l->n_envs; i++) {
+        size_t len = 0;
+        int rc;
+
+        if (l->envs[i].status != STS_OK)
+            continue;
+        snprintf(name, sizeof(name), "role-%s", l->envs[i].name);
+        rc = !par_creds_valid(&l->envs[i].creds) ||
+             render_profile(buf, sizeof(buf), &len, l->envs[i].name, &l->envs[i].creds) != 0 ||
+             sd_write_file(dir_fd, name, buf, len) != 0;
+        par_wipe(buf, sizeof(buf));
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+int par_write_role_file(int dir_fd, const char *env, const struct par_creds *c)
+{
+    char buf[8192], name[64];
+    size_t len = 0;
+    int rc;
+
+    snprintf(name, sizeof(name), "role-%s", env);
+    rc = (!par_creds_valid(c) || !par_valid_env_name(env) ||
+          render_profile(buf, sizeof(buf), &len, env, c) != 0 ||
+          sd_write_file(dir_fd, name, buf, len) != 0) ? -1 : 0;
+    par_wipe(buf, sizeof(buf));
+    return rc;
+}
+
+static const struct par_login_env *default_env(const struct par_session_info *info,
+                                               const struct par_login *l)
+{
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status == STS_OK && strcmp(l->envs[i].name, info->default_env) == 0)
+            return &l->envs[i];
+    return NULL;
+}
+
+int par_session_write(int dir_fd, const struct par_session_info *info,
+                      const struct par_login *l, char *err, size_t errlen)
+{
+    char *buf = malloc(SD_FILE_MAX);
+    const struct par_login_env *def = default_env(info, l);
+    const char *failed = NULL;
+
+    if (buf == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (info->session_strategy && (render_mfa_session(buf, SD_FILE_MAX, l) != 0 ||
+                                   sd_write_file(dir_fd, "mfa-session", buf, strlen(buf)) != 0))
+        failed = "mfa-session";
+    else if (info->session_strategy && write_role_files(dir_fd, l) != 0)
+        failed = "role-ENV";
+    else if (render_credentials(buf, SD_FILE_MAX, info, l) != 0 ||
+             sd_write_file(dir_fd, "credentials", buf, strlen(buf)) != 0)
+        failed = "credentials";
+    else if (render_config(buf, SD_FILE_MAX, info, l) != 0 ||
+             sd_write_file(dir_fd, "config", buf, strlen(buf)) != 0)
+        failed = "config";
+    else if (def == NULL || par_render_env(buf, SD_FILE_MAX, def, info->dir) != 0 ||
+             sd_write_file(dir_fd, "env", buf, strlen(buf)) != 0)
+        failed = "env";
+    else if (render_meta(buf, SD_FILE_MAX, info, l) != 0 ||
+             sd_write_file(dir_fd, "session", buf, strlen(buf)) != 0)
+        failed = "session";
+    par_wipe(buf, SD_FILE_MAX);
+    free(buf);
+    if (failed != NULL)
+        snprintf(err, errlen, "cannot write the session file '%s' (a value outside its "
+                 "character set, or the folder is full)", failed);
+    return failed ? -1 : 0;
+}

@@ -1,0 +1,143 @@
+/*
+ * Internals of pam_assume_role.so: one small file per job. Only the four
+ * pam_sm_* entry points (entry.c) are exported.
+ */
+#ifndef PAR_MODULE_H
+#define PAR_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <security/pam_modules.h>
+
+#include "config.h"
+#include "protocol.h"
+
+#define PAR_EXPORT __attribute__((visibility("default")))
+#define PAR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* The PAM environment name that carries the code from auth to session. */
+#define PAR_CODE_VAR "PAM_ASSUME_ROLE_CODE"
+/* The PAM environment name of the session folder (for the shell and close). */
+#define PAR_DIR_VAR "PAM_ASSUME_ROLE_DIR"
+/* pam_set_data key of the session folder, kept from open to close. */
+#define PAR_DIR_DATA "pam_assume_role_session_dir"
+/* Extra time the module grants the helper beyond the config's STS budget. */
+#define PAR_DEADLINE_MARGIN_MS 2000
+
+/* options.c: the arguments of the pam.d line. */
+enum par_mode { PAR_MODE_PROMPT = 0, PAR_MODE_SUFFIX };
+
+struct par_opts {
+    bool debug;
+    const char *config_path;
+    enum par_mode mode;
+    bool session_prompt;
+};
+
+void par_opts_parse(pam_handle_t *pamh, int argc, const char **argv, struct par_opts *opts);
+
+/* log.c: syslog through pam_syslog; debug lines only with "debug". */
+void par_log(pam_handle_t *pamh, int prio, const char *fmt, ...) PAR_PRINTF(3, 4);
+void par_debug(pam_handle_t *pamh, const struct par_opts *opts, const char *fmt, ...)
+    PAR_PRINTF(3, 4);
+/* An item as a printable string for log lines ("" when unset). */
+const char *par_item_str(pam_handle_t *pamh, int item);
+/* Removes NAME from the PAM environment when it is there. */
+void par_unsetenv(pam_handle_t *pamh, const char *name);
+/* Loads the config named by opts; logs and returns -1 on failure. */
+int par_load_config(pam_handle_t *pamh, const struct par_opts *opts, struct par_config *cfg);
+
+/* conv.c: the PAM conversation. */
+/* Asks with echo off; *answer is malloc'd (wipe with par_free_secret). */
+int par_ask(pam_handle_t *pamh, const char *prompt, char **answer);
+void par_tell(pam_handle_t *pamh, int style, const char *text);
+/* "AWS MFA code for ENV (Enter to skip): " into buf. */
+void par_code_prompt(const struct par_config *cfg, char *buf, size_t cap);
+bool par_service_is_sshd(pam_handle_t *pamh);
+
+/* capture.c: the auth phase. */
+#define PAR_BAD_CODE_MSG "AWS MFA code must be 6 digits; continuing without AWS " \
+    "credentials. Run 'pam-assume-role refresh' in your session to try again."
+int par_capture(pam_handle_t *pamh, const struct par_opts *opts);
+/* Takes the code out of the PAM environment (always removing it). */
+char *par_take_code(pam_handle_t *pamh);
+
+/* person.c: whose credentials. */
+struct par_person {
+    char name[256];
+    uid_t uid;
+    gid_t gid;
+    char home[1024];
+    char shell[1024];
+};
+
+int par_person_find(pam_handle_t *pamh, const struct par_opts *opts, struct par_person *p);
+
+/* rundir.c: RUN_DIR (root, 0755) and RUN_DIR/UID (the person, 0700). */
+int par_rundir_prepare(const char *run_dir, const struct par_person *p,
+                       char *err, size_t errlen);
+const char *par_run_dir(const struct par_config *cfg);
+
+/* spawn.c: the helper, run as the person with a hard deadline. */
+enum par_run_result {
+    PAR_RUN_OK = 0,      /* exited 0 after writing a report */
+    PAR_RUN_NOSTART,     /* could not be started */
+    PAR_RUN_TIMEOUT,     /* killed at the deadline */
+    PAR_RUN_FAILED,      /* exited non-zero, died of a signal, or said too much */
+};
+
+struct par_run {
+    const char *helper;          /* absolute path */
+    const char *command;         /* "pam-open" or "pam-close" */
+    const char *config_path;
+    const struct par_person *person;
+    const char *request;
+    size_t request_len;
+    long deadline_ms;
+    char report[PAR_MSG_MAX + 2]; /* out: the report, NUL-terminated */
+    size_t report_len;
+    int wait_status;             /* out: from waitpid */
+};
+
+enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *opts,
+                                   struct par_run *run);
+const char *par_helper_path(const struct par_config *cfg);
+
+/* report.c: what the helper said, checked value by value. */
+struct par_report {
+    bool ok;
+    const char *message;
+    const char *log;
+    const char *session_dir;
+    const char *environment;
+    const char *role_arn;
+    const char *access_key_id;
+    const char *secret_key;
+    const char *session_token;
+    const char *region;
+    const char *expiration;
+};
+
+/*
+ * Checks msg (status, every value; with_credentials for pam-open's "ok")
+ * and fills r with pointers into msg. Returns 0, or -1 with why filled.
+ */
+int par_report_check(const struct par_msg *msg, bool with_credentials, const char *run_dir,
+                     uid_t uid, struct par_report *r, char *why, size_t cap);
+/* dir is exactly RUN_DIR/UID/SESSIONID. */
+bool par_session_dir_valid(const char *dir, const char *run_dir, uid_t uid);
+
+/* request.c: the request; extra is "code" (pam-open) or "session_dir" (pam-close). */
+int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
+                      const char *extra_value, char *buf, size_t cap, size_t *len);
+
+/* session.c: open and close. */
+int par_session_open(pam_handle_t *pamh, const struct par_opts *opts);
+/* Removes the exported variables from the PAM environment. */
+void par_drop_vars(pam_handle_t *pamh);
+
+/* close.c */
+int par_session_close(pam_handle_t *pamh, const struct par_opts *opts);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * Whose credentials: the human who logged in. Under sshd and login that is
+ * PAM_USER; under sudo and su (PAM_USER is the target) it is the invoker,
+ * PAM_RUSER, or failing that the real uid.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "module.h"
+
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src != NULL ? src : "");
+
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src != NULL ? src : "", n + 1);
+    return 0;
+}
+
+static int fill_person(const struct passwd *pw, struct par_person *p)
+{
+    p->uid = pw->pw_uid;
+    p->gid = pw->pw_gid;
+    if (copy_field(p->name, sizeof(p->name), pw->pw_name) != 0 ||
+        copy_field(p->home, sizeof(p->home), pw->pw_dir) != 0 ||
+        copy_field(p->shell, sizeof(p->shell), pw->pw_shell) != 0)
+        return -1;
+    return 0;
+}
+
+/* by_name: look up name; else uid. 0 found, -1 not found or error. */
+static int lookup(const char *name, uid_t uid, struct par_person *p)
+{
+    struct passwd pwbuf, *pw = NULL;
+    char buf[8192];
+    int rc;
+
+    if (name != NULL)
+        rc = getpwnam_r(name, &pwbuf, buf, sizeof(buf), &pw);
+    else
+        rc = getpwuid_r(uid, &pwbuf, buf, sizeof(buf), &pw);
+    if (rc != 0 || pw == NULL)
+        return -1;
+    rc = fill_person(pw, p);
+    explicit_bzero(buf, sizeof(buf));
+    return rc;
+}
+
+int par_person_find(pam_handle_t *pamh, const struct par_opts *opts, struct par_person *p)
+{
+    const char *user = NULL;
+    const char *ruser = par_item_str(pamh, PAM_RUSER);
+    struct par_person target;
+
+    memset(p, 0, sizeof(*p));
+    if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || user == NULL ||
+        user[0] == '\0' || lookup(user, 0, &target) != 0) {
+        par_log(pamh, LOG_ERR, "the login user '%s' is not a local account; no AWS "
+                "credentials", user != NULL ? user : "");
+        return -1;
+    }
+    if (ruser[0] != '\0' && strcmp(ruser, user) != 0 && lookup(ruser, 0, p) == 0) {
+        par_debug(pamh, opts, "credentials of the invoker %s (PAM_RUSER) for %s",
+                  p->name, user);
+        return 0;
+    }
+    if (ruser[0] == '\0' && getuid() != 0 && getuid() != target.uid &&
+        lookup(NULL, getuid(), p) == 0) {
+        par_debug(pamh, opts, "credentials of the invoker %s (real uid) for %s",
+                  p->name, user);
+        return 0;
+    }
+    *p = target;
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* The request to the helper (common/protocol.h), built from the PAM items. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "module.h"
+
+/* Start time of this process in clock ticks (/proc/self/stat field 22). */
+static unsigned long long session_start(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "re");
+    size_t n = 0;
+    const char *p;
+    unsigned long long ticks = 0;
+
+    if (f == NULL)
+        return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')');  /* the command name may hold spaces and ')' */
+    for (int i = 0; p != NULL && i < 20; i++)  /* to the space before field 22 */
+        p = strchr(p + 1, ' ');
+    if (p != NULL)
+        sscanf(p + 1, "%llu", &ticks);
+    return ticks;
+}
+
+/* key=VALUE for the fixed part, then extra_key=extra_value, then end. */
+int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
+                      const char *extra_value, char *buf, size_t cap, size_t *len)
+{
+    char pid[32], start[32];
+
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    snprintf(start, sizeof(start), "%llu", session_start());
+    *len = 0;
+    if (par_msg_add(buf, cap, len, "version", "1") != 0 ||
+        par_msg_add(buf, cap, len, "user", p->name) != 0 ||
+        par_msg_add(buf, cap, len, "service", par_item_str(pamh, PAM_SERVICE)) != 0 ||
+        par_msg_add(buf, cap, len, "rhost", par_item_str(pamh, PAM_RHOST)) != 0 ||
+        par_msg_add(buf, cap, len, "tty", par_item_str(pamh, PAM_TTY)) != 0 ||
+        par_msg_add(buf, cap, len, "session_pid", pid) != 0 ||
+        par_msg_add(buf, cap, len, "session_start", start) != 0 ||
+        par_msg_add(buf, cap, len, extra_key, extra_value) != 0 ||
+        par_msg_end(buf, cap, len) != 0)
+        return -1;
+    return 0;
+}

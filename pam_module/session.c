@@ -1,0 +1,246 @@
+/*
+ * The session phase: with a code, the helper (as the person) gets the
+ * credentials; the module checks its report and exports them. At close the
+ * helper removes the session folder. Every return code is chosen here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <security/pam_ext.h>
+
+#include "module.h"
+#include "valid.h"
+#include "wipe.h"
+
+#define PAR_NO_CODE_HINT "No AWS MFA code given: no AWS credentials in this session. " \
+    "Run 'pam-assume-role refresh' to get them."
+
+static const char *const par_exported[] = {
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+    "AWS_DEFAULT_REGION", "AWS_CREDENTIAL_EXPIRATION", PAR_DIR_VAR,
+};
+
+struct par_open {
+    pam_handle_t *pamh;
+    const struct par_opts *opts;
+    const struct par_config *cfg;
+    struct par_person person;
+    long start_ms;
+};
+
+static long clock_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void log_outcome(const struct par_open *o, int prio, const char *result,
+                        const struct par_report *r, const char *detail)
+{
+    par_log(o->pamh, prio, "open %s: person=%s user=%s service=%s rhost=%s tty=%s "
+            "environment=%s role=%s ms=%ld %s%s", result, o->person.name,
+            par_item_str(o->pamh, PAM_USER), par_item_str(o->pamh, PAM_SERVICE),
+            par_item_str(o->pamh, PAM_RHOST), par_item_str(o->pamh, PAM_TTY),
+            r != NULL && r->environment != NULL ? r->environment : "-",
+            r != NULL && r->role_arn != NULL ? r->role_arn : "-", clock_ms() - o->start_ms,
+            r != NULL && r->log != NULL ? "helper: " : "",
+            r != NULL && r->log != NULL ? r->log : detail);
+}
+
+/* The failure path: one line to the person, one to syslog, on_failure decides. */
+static int fail(const struct par_open *o, const char *message, const struct par_report *r,
+                const char *detail)
+{
+    par_tell(o->pamh, PAM_ERROR_MSG, message);
+    log_outcome(o, LOG_ERR, "failed", r, detail);
+    return o->cfg->on_failure == PAR_ON_FAILURE_DENY ? PAM_SESSION_ERR : PAM_SUCCESS;
+}
+
+static int fail_own(const struct par_open *o, const char *what, const char *detail)
+{
+    char msg[512];
+    bool deny = o->cfg->on_failure == PAR_ON_FAILURE_DENY;
+
+    snprintf(msg, sizeof(msg), "AWS credentials: %s; %s. Try 'pam-assume-role refresh'.",
+             what, deny ? "this session is refused" : "continuing without them");
+    return fail(o, msg, NULL, detail);
+}
+
+static int put_var(pam_handle_t *pamh, const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 2;
+    char *entry = malloc(n);
+    int rc;
+
+    if (entry == NULL)
+        return PAM_BUF_ERR;
+    snprintf(entry, n, "%s=%s", name, value);
+    rc = pam_putenv(pamh, entry);
+    par_wipe(entry, n);
+    free(entry);
+    return rc;
+}
+
+void par_drop_vars(pam_handle_t *pamh)
+{
+    for (size_t i = 0; i < sizeof(par_exported) / sizeof(par_exported[0]); i++)
+        par_unsetenv(pamh, par_exported[i]);
+}
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+    (void)pamh;
+    (void)status;
+    free(data);
+}
+
+static int export(pam_handle_t *pamh, const struct par_report *r)
+{
+    const char *values[] = { r->access_key_id, r->secret_key, r->session_token, r->region,
+                             r->region, r->expiration, r->session_dir };
+    char *dir = strdup(r->session_dir);
+    int rc = dir == NULL ? PAM_BUF_ERR : PAM_SUCCESS;
+
+    for (size_t i = 0; rc == PAM_SUCCESS && i < sizeof(values) / sizeof(values[0]); i++)
+        rc = put_var(pamh, par_exported[i], values[i]);
+    if (rc == PAM_SUCCESS)
+        rc = pam_set_data(pamh, PAR_DIR_DATA, dir, free_data);
+    if (rc != PAM_SUCCESS) {
+        par_drop_vars(pamh);
+        free(dir);
+    }
+    return rc;
+}
+
+static int accept_report(struct par_open *o, struct par_run *run)
+{
+    struct par_msg msg;
+    struct par_report r;
+    char why[256];
+    int rc;
+
+    if (par_msg_parse(run->report, run->report_len, &msg) != 0)
+        return fail_own(o, "the helper gave no usable answer (see syslog)", "malformed report");
+    if (par_report_check(&msg, true, par_run_dir(o->cfg), o->person.uid, &r, why,
+                         sizeof(why)) != 0) {
+        rc = fail_own(o, "the helper gave no usable answer (see syslog)", why);
+    } else if (!r.ok) {
+        rc = fail(o, r.message != NULL ? r.message
+                  : "AWS credentials: not obtained (see syslog).", &r, "status=error");
+    } else if ((rc = export(o->pamh, &r)) != PAM_SUCCESS) {
+        rc = fail_own(o, "the variables could not be set", pam_strerror(o->pamh, rc));
+    } else {
+        if (r.message != NULL)
+            par_tell(o->pamh, PAM_TEXT_INFO, r.message);
+        log_outcome(o, LOG_INFO, "ok", &r, "");
+        rc = PAM_SUCCESS;
+    }
+    par_msg_free(&msg);
+    return rc;
+}
+
+static int run_open(struct par_open *o, const char *code)
+{
+    struct par_run *run = calloc(1, sizeof(*run));
+    char request[PAR_MSG_MAX], timeout[256];
+    int rc;
+
+    if (run == NULL)
+        return fail_own(o, "out of memory", "calloc failed");
+    run->helper = par_helper_path(o->cfg);
+    run->command = "pam-open";
+    run->config_path = o->cfg->path != NULL ? o->cfg->path : o->opts->config_path;
+    run->person = &o->person;
+    run->deadline_ms = o->cfg->timeout_ms + PAR_DEADLINE_MARGIN_MS;
+    if (par_request_build(o->pamh, &o->person, "code", code, request, sizeof(request),
+                          &run->request_len) != 0) {
+        rc = fail_own(o, "the request could not be built", "a PAM item holds a line break");
+    } else {
+        run->request = request;
+        switch (par_run_helper(o->pamh, o->opts, run)) {
+        case PAR_RUN_OK:
+            rc = accept_report(o, run);
+            break;
+        case PAR_RUN_TIMEOUT:
+            snprintf(timeout, sizeof(timeout), "no answer from STS within %ld s",
+                     (run->deadline_ms + 999) / 1000);
+            rc = fail_own(o, timeout, "helper killed at the deadline");
+            break;
+        default:
+            rc = fail_own(o, "the helper failed (see syslog)", "helper did not start or "
+                          "exited without a report");
+            break;
+        }
+    }
+    par_wipe(request, sizeof(request));
+    par_wipe(run, sizeof(*run));
+    free(run);
+    return rc;
+}
+
+static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
+                          const struct par_config *cfg, const char *code)
+{
+    struct par_open o = { pamh, opts, cfg, { .name = "-" }, clock_ms() };
+    char err[512];
+
+    if (par_person_find(pamh, opts, &o.person) != 0)
+        return fail_own(&o, "your account could not be looked up", "no such person");
+    if (par_rundir_prepare(par_run_dir(cfg), &o.person, err, sizeof(err)) != 0)
+        return fail_own(&o, "the session folder could not be prepared (see syslog)", err);
+    par_debug(pamh, opts, "%s/%u ready for %s", par_run_dir(cfg), (unsigned)o.person.uid,
+              o.person.name);
+    return run_open(&o, code);
+}
+
+static char *ask_in_session(pam_handle_t *pamh, const struct par_opts *opts,
+                            const struct par_config *cfg)
+{
+    char prompt[256];
+    char *answer = NULL;
+
+    if (!opts->session_prompt || par_service_is_sshd(pamh))
+        return NULL;  /* sshd refuses prompts in the session phase */
+    par_code_prompt(cfg, prompt, sizeof(prompt));
+    if (par_ask(pamh, prompt, &answer) != PAM_SUCCESS || answer == NULL || answer[0] == '\0') {
+        par_free_secret(answer);
+        return NULL;
+    }
+    if (par_valid_mfa_code(answer))
+        return answer;
+    par_free_secret(answer);
+    par_tell(pamh, PAM_ERROR_MSG, PAR_BAD_CODE_MSG);
+    return NULL;
+}
+
+int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
+{
+    char *code = par_take_code(pamh);  /* removed from the PAM environment, used or not */
+    struct par_config cfg;
+    int rc;
+
+    if (par_load_config(pamh, opts, &cfg) != 0) {
+        if (code != NULL)
+            par_tell(pamh, PAM_ERROR_MSG, "AWS credentials: the system configuration "
+                     "could not be read; ask an administrator (see syslog).");
+        par_free_secret(code);
+        return PAM_SESSION_ERR;
+    }
+    if (code == NULL)
+        code = ask_in_session(pamh, opts, &cfg);
+    if (code == NULL) {
+        par_debug(pamh, opts, "no MFA code: no AWS credentials for this session");
+        if (cfg.no_code_hint)
+            par_tell(pamh, PAM_TEXT_INFO, PAR_NO_CODE_HINT);
+        par_config_free(&cfg);
+        return PAM_SUCCESS;
+    }
+    rc = open_with_code(pamh, opts, &cfg, code);
+    par_free_secret(code);
+    par_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,294 @@
+/*
+ * Runs the helper: fork, drop to the person, exec with an environment built
+ * here (nothing from the caller); the request goes in on a pipe, the report
+ * comes back on another, all within a hard deadline after which the helper
+ * is killed and reaped. Only this child is waited for.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "module.h"
+#include "wipe.h"
+
+#define PAR_MAX_GROUPS 1024
+#define PAR_ENV_COUNT 6
+
+struct par_child {
+    const char *argv[6];
+    char env_buf[PAR_ENV_COUNT][1100];
+    char *envp[PAR_ENV_COUNT + 1];
+    gid_t groups[PAR_MAX_GROUPS];
+    size_t n_groups;
+};
+
+const char *par_helper_path(const struct par_config *cfg)
+{
+    return cfg->helper != NULL ? cfg->helper : PAR_HELPER_PATH;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Everything the child needs, prepared before fork (no allocation after it). */
+static int prepare_child(const struct par_run *run, struct par_child *c)
+{
+    const struct par_person *p = run->person;
+    int n = PAR_MAX_GROUPS;
+    const char *fmt[PAR_ENV_COUNT][2] = {
+        { "PATH=", "/usr/bin:/bin" }, { "HOME=", p->home }, { "USER=", p->name },
+        { "LOGNAME=", p->name }, { "SHELL=", p->shell }, { "LANG=", "C.UTF-8" },
+    };
+
+    c->argv[0] = "pam-assume-role";
+    c->argv[1] = run->command;
+    c->argv[2] = "-c";
+    c->argv[3] = run->config_path;
+    c->argv[4] = NULL;
+    for (size_t i = 0; i < PAR_ENV_COUNT; i++) {
+        int len = snprintf(c->env_buf[i], sizeof(c->env_buf[i]), "%s%s", fmt[i][0], fmt[i][1]);
+        if (len < 0 || (size_t)len >= sizeof(c->env_buf[i]))
+            return -1;
+        c->envp[i] = c->env_buf[i];
+    }
+    c->envp[PAR_ENV_COUNT] = NULL;
+    if (getgrouplist(p->name, p->gid, c->groups, &n) < 0)
+        return -1;
+    c->n_groups = (size_t)n;
+    return 0;
+}
+
+/* Moves fd to the lowest free number >= 3 so dup2 onto 0..2 cannot clash. */
+static int lift_fd(int fd)
+{
+    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static void close_other_fds(void)
+{
+    if (close_range(3, UINT_MAX, 0) != 0)
+        for (int fd = 3; fd < 65536; fd++)
+            (void)close(fd);
+}
+
+static void reset_signals(void)
+{
+    sigset_t none;
+    struct sigaction dfl;
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        (void)sigaction(sig, &dfl, NULL);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int drop_to(const struct par_person *p, const struct par_child *c)
+{
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+
+    if (setgroups(c->n_groups, c->groups) != 0 || setresgid(p->gid, p->gid, p->gid) != 0 ||
+        setresuid(p->uid, p->uid, p->uid) != 0)
+        return -1;
+    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+        ru != p->uid || eu != p->uid || su != p->uid ||
+        rg != p->gid || eg != p->gid || sg != p->gid)
+        return -1;
+    if (p->uid != 0 && setuid(0) == 0)
+        return -1;  /* root could be regained: never exec like that */
+    return 0;
+}
+
+/* In the child: only async-signal-safe calls, then exec or _exit(127). */
+static void __attribute__((noreturn))
+child_exec(const struct par_run *run, const struct par_child *c, int req_r, int rep_w)
+{
+    int in = lift_fd(req_r), out = lift_fd(rep_w);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+    if (in < 0 || out < 0 || null < 0 || dup2(in, 0) != 0 || dup2(out, 1) != 1 ||
+        dup2(null, 2) != 2)
+        _exit(127);
+    close_other_fds();
+    reset_signals();
+    umask(077);
+    if (chdir("/") != 0 || drop_to(run->person, c) != 0)
+        _exit(127);
+    execve(run->helper, (char *const *)c->argv, c->envp);
+    _exit(127);
+}
+
+/* Writes what fits without blocking; SIGPIPE stays blocked around the write. */
+static int write_some(int fd, const char *buf, size_t len, size_t *done)
+{
+    sigset_t pipe_set, old, pending;
+    ssize_t n;
+    int was_pending;
+    struct timespec zero = { 0, 0 };
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigpending(&pending);
+    was_pending = sigismember(&pending, SIGPIPE);
+    sigprocmask(SIG_BLOCK, &pipe_set, &old);
+    n = write(fd, buf + *done, len - *done);
+    if (n < 0 && errno == EPIPE && !was_pending)
+        (void)sigtimedwait(&pipe_set, NULL, &zero);  /* consume our own SIGPIPE */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    *done += (size_t)n;
+    return 0;
+}
+
+/* 1: report complete (EOF), 0: more to come, -1: error or too long. */
+static int read_some(int fd, struct par_run *run)
+{
+    size_t room = sizeof(run->report) - 1 - run->report_len;
+    ssize_t n;
+
+    if (room == 0)
+        return -1;
+    n = read(fd, run->report + run->report_len, room);
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    if (n == 0)
+        return 1;
+    run->report_len += (size_t)n;
+    return run->report_len > PAR_MSG_MAX ? -1 : 0;
+}
+
+/* Feeds the request and collects the report until EOF, error or the deadline. */
+static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r, long deadline)
+{
+    size_t written = 0;
+    int req_w = *req_fd;
+
+    fcntl(req_w, F_SETFL, O_NONBLOCK);
+    for (;;) {
+        struct pollfd pfd[2] = { { rep_r, POLLIN, 0 }, { req_w, POLLOUT, 0 } };
+        long left = deadline - now_ms();
+        int r;
+
+        if (left <= 0)
+            return PAR_RUN_TIMEOUT;
+        r = poll(pfd, req_w >= 0 ? 2 : 1, (int)left);
+        if (r < 0 && errno != EINTR)
+            return PAR_RUN_FAILED;
+        if (r <= 0)
+            continue;
+        if (req_w >= 0 && pfd[1].revents != 0) {
+            if ((pfd[1].revents & (POLLERR | POLLHUP)) ||
+                write_some(req_w, run->request, run->request_len, &written) != 0)
+                written = run->request_len;  /* the helper stopped reading */
+            if (written == run->request_len) {
+                close(req_w);
+                req_w = *req_fd = -1;
+            }
+        }
+        if (pfd[0].revents != 0) {
+            int got = read_some(rep_r, run);
+            if (got != 0)
+                return got > 0 ? PAR_RUN_OK : PAR_RUN_FAILED;
+        }
+    }
+}
+
+/* Reaps pid by the deadline, killing it at the deadline. */
+static enum par_run_result reap(pid_t pid, long deadline, enum par_run_result so_far,
+                                int *status)
+{
+    while (so_far != PAR_RUN_TIMEOUT) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+
+        if (r == pid)
+            return so_far == PAR_RUN_OK && WIFEXITED(*status) && WEXITSTATUS(*status) == 0
+                       ? PAR_RUN_OK : PAR_RUN_FAILED;
+        if (r < 0 && errno != EINTR)
+            return PAR_RUN_FAILED;
+        if (now_ms() >= deadline)
+            so_far = PAR_RUN_TIMEOUT;
+        else
+            usleep(5000);
+    }
+    (void)kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return PAR_RUN_TIMEOUT;
+}
+
+static enum par_run_result fork_and_talk(struct par_run *run, struct par_child *c,
+                                         int req[2], int rep[2], long deadline)
+{
+    enum par_run_result res;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        child_exec(run, c, req[0], rep[1]);
+    close(req[0]);
+    close(rep[1]);
+    if (pid < 0) {
+        close(req[1]);
+        close(rep[0]);
+        return PAR_RUN_NOSTART;
+    }
+    res = exchange(run, &req[1], rep[0], deadline);
+    if (req[1] >= 0)
+        close(req[1]);
+    close(rep[0]);
+    return reap(pid, deadline, res, &run->wait_status);
+}
+
+enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *opts,
+                                   struct par_run *run)
+{
+    struct par_child child;
+    struct sigaction dfl, old_chld;
+    int req[2], rep[2];
+    long start = now_ms();
+    enum par_run_result res;
+
+    run->report_len = 0;
+    run->report[0] = '\0';
+    run->wait_status = 0;
+    if (run->helper[0] != '/' || prepare_child(run, &child) != 0) {
+        par_log(pamh, LOG_ERR, "cannot start helper '%s': it must be an absolute path and "
+                "the person's account must be complete", run->helper);
+        return PAR_RUN_NOSTART;
+    }
+    if (pipe2(req, O_CLOEXEC) != 0)
+        return PAR_RUN_NOSTART;
+    if (pipe2(rep, O_CLOEXEC) != 0) {
+        close(req[0]);
+        close(req[1]);
+        return PAR_RUN_NOSTART;
+    }
+    /* A host handler that reaps every child would steal the helper's status. */
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &dfl, &old_chld);
+    res = fork_and_talk(run, &child, req, rep, start + run->deadline_ms);
+    sigaction(SIGCHLD, &old_chld, NULL);
+    run->report[run->report_len] = '\0';
+    par_debug(pamh, opts, "helper %s %s: result %d, wait status 0x%x, %ld ms", run->helper,
+              run->command, (int)res, (unsigned)run->wait_status, now_ms() - start);
+    return res;
+}
