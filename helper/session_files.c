@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "protocol.h"
 #include "session_dir.h"
 #include "session_files.h"
@@ -44,16 +45,32 @@ static bool quotable_path(const char *s)
            par_valid_message(s);
 }
 
-int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const char *dir)
+static long long iso_epoch(const char *iso)
+{
+    struct tm tm;
+
+    memset(&tm, 0, sizeof(tm));
+    if (strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+        return 0;
+    return (long long)timegm(&tm);
+}
+
+int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const char *dir,
+                   bool renews)
 {
     const struct par_creds *c = &e->creds;
+    struct timespec now;
     size_t len = 0;
     int rc = 0;
 
     if (!par_creds_valid(c) || !par_valid_region(e->region) || !par_valid_env_name(e->name) ||
         !quotable_path(dir))
         return -1;
-    rc |= append(buf, cap, &len, "# AWS credentials of this login: %s (pam_assume_role)\n", e->name);
+    clock_gettime(CLOCK_REALTIME, &now);
+    /* The first line changes with every write: open shells compare it at each
+     * prompt (a read, no process) to pick up a refresh. */
+    rc |= append(buf, cap, &len, "# pam_assume_role generation %lld.%09ld: %s\n",
+                 (long long)now.tv_sec, now.tv_nsec, e->name);
     rc |= append(buf, cap, &len, "export AWS_ACCESS_KEY_ID='%s'\n", c->access_key_id);
     rc |= append(buf, cap, &len, "export AWS_SECRET_ACCESS_KEY='%s'\n", c->secret_access_key);
     rc |= append(buf, cap, &len, "export AWS_SESSION_TOKEN='%s'\n", c->session_token);
@@ -62,6 +79,8 @@ int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const c
     rc |= append(buf, cap, &len, "export AWS_CREDENTIAL_EXPIRATION='%s'\n", c->expiration);
     rc |= append(buf, cap, &len, "export PAM_ASSUME_ROLE_DIR='%s'\n", dir);
     rc |= append(buf, cap, &len, "export PAM_ASSUME_ROLE_ENVIRONMENT='%s'\n", e->name);
+    rc |= append(buf, cap, &len, "__par_expires=%lld\n__par_renews=%d\n",
+                 iso_epoch(c->expiration), renews ? 1 : 0);
     return rc;
 }
 
@@ -239,7 +258,7 @@ int par_session_write(int dir_fd, const struct par_session_info *info,
     else if (render_config(buf, SD_FILE_MAX, info, l) != 0 ||
              sd_write_file(dir_fd, "config", buf, strlen(buf)) != 0)
         failed = "config";
-    else if (def == NULL || par_render_env(buf, SD_FILE_MAX, def, info->dir) != 0 ||
+    else if (def == NULL || par_render_env(buf, SD_FILE_MAX, def, info->dir, info->session_strategy) != 0 ||
              sd_write_file(dir_fd, "env", buf, strlen(buf)) != 0)
         failed = "env";
     else if (render_meta(buf, SD_FILE_MAX, info, l) != 0 ||

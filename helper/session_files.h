@@ -33,7 +33,8 @@ int par_session_write(int dir_fd, const struct par_session_info *info,
                       const struct par_login *l, char *err, size_t errlen);
 
 /* Renders the env file for one environment into buf; -1 if a value does not fit. */
-int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const char *dir);
+int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const char *dir,
+                   bool renews);
 
 /* Replaces role-ENV (session strategy) with renewed credentials. */
 int par_write_role_file(int dir_fd, const char *env, const struct par_creds *c);

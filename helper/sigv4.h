@@ -67,7 +67,9 @@ struct sigv4_scope {
  * Canonical request, string to sign and Authorization header value.
  * Each returns 0 and a malloc'd string in *out, or -1. The caller adds
  * X-Amz-Date (and X-Amz-Security-Token, when signed) to req->headers itself
- * before calling: what is signed is exactly what is passed.
+ * before calling: what is signed is exactly what is passed. A canonical
+ * request that signs a session token holds it: free it with par_free_secret.
+ * Secret-derived keys and intermediate buffers are wiped before returning.
  */
 int sigv4_canonical_request(const struct sigv4_request *req, char **out);
 int sigv4_string_to_sign(const struct sigv4_request *req, const struct sigv4_scope *scope,

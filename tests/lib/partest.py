@@ -88,13 +88,6 @@ def totp_code(seed, step):
     return "%06d" % (value % 1000000)
 
 
-def distinct_codes(sts, iam_user, window):
-    """Every code the STS (started with totp_window=window) accepts now."""
-    seed = sts.user(iam_user)["mfa_seed"]
-    now = int(time.time() // 30)
-    return [totp_code(seed, now + d) for d in range(-window + 1, window + 1)]
-
-
 def conf_value(v, indent=""):
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -126,6 +119,7 @@ class DriveResult:
     def __init__(self, text, rc, seconds):
         self.text, self.rc, self.seconds = text, rc, seconds
         self.prompts, self.infos, self.errors, self.env = [], [], [], {}
+        self.envs = []  # one dict per "e" step; env is their union
         self.auth = self.open = self.close = None
         self.open_ms, self.host, self.pid = None, "", None
         for line in text.splitlines():
@@ -136,9 +130,12 @@ class DriveResult:
                 self.infos.append(value)
             elif key == "error":
                 self.errors.append(value)
+            elif key == "env-count":
+                self.envs.append({})
             elif key == "env":
                 name, _, v = value.partition("=")
                 self.env[name] = v
+                self.envs[-1][name] = v
             elif key in ("auth", "open", "close"):
                 setattr(self, key, int(value.split()[0]))
             elif key == "open_ms":
@@ -195,11 +192,29 @@ class Sandbox:
 
     # --- the test STS -------------------------------------------------------
 
-    def start_sts(self, **opts):
+    def start_sts(self, totp_window=3, **opts):
         import stsctl
-        self.sts = stsctl.start(os.path.join(self.dir, "sts"), **opts)
+        self.sts = stsctl.start(os.path.join(self.dir, "sts"), totp_window=totp_window, **opts)
+        self.totp_window = totp_window
+        self.codes_given = set()
         os.chmod(os.path.join(self.dir, "sts"), 0o755)
         return self.sts
+
+    def code(self, iam):
+        """A valid code for iam never handed out before in this test.
+
+        The helper refuses a code it already sent (even when STS never
+        accepted it), so each code is used at most once here."""
+        seed = self.sts.user(iam)["mfa_seed"]
+        while True:
+            now = int(time.time() // 30)
+            w = self.totp_window
+            for step in range(now + w, now - w, -1):
+                c = totp_code(seed, step)
+                if (iam, c) not in self.codes_given:
+                    self.codes_given.add((iam, c))
+                    return c
+            time.sleep(2)
 
     # --- users --------------------------------------------------------------
 
@@ -297,7 +312,7 @@ class Sandbox:
     def driver_env(self, extra=None):
         env = dict(os.environ)
         env.update(LD_PRELOAD=PAM_WRAPPER, PAM_WRAPPER="1",
-                   PAM_WRAPPER_SERVICE_DIR=self.svc_dir, PAM_WRAPPER_DEBUGLEVEL="3")
+                   PAM_WRAPPER_SERVICE_DIR=self.svc_dir, PAM_WRAPPER_DEBUGLEVEL="2")
         env.update(extra or {})
         return env
 
@@ -308,6 +323,21 @@ class Sandbox:
             a + "\n" for a in answers), capture_output=True, text=True, timeout=timeout,
             env=self.driver_env(env))
         return DriveResult(p.stdout + p.stderr, p.returncode, time.monotonic() - start)
+
+    def spawn_until(self, service, user, wait_file, answers=(), until="env: PAM_ASSUME_ROLE_DIR=",
+                    timeout=60, **kw):
+        """A transaction held open at its "w" step: returns (Popen, lines so far)."""
+        p = self.spawn(service, user, answers=answers, wait_file=wait_file, **kw)
+        lines, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith(until) or line.startswith("open: 1") or \
+                    (line.startswith("open: ") and not line.startswith("open: 0")):
+                break
+        return p, lines
 
     def spawn(self, service, user, answers=(), env=None, **kw):
         """Starts a transaction in the background (Popen; stdout is the driver's)."""

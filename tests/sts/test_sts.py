@@ -18,6 +18,7 @@ Usage: test_sts.py --cert server.pem --key server.key --users users.json
 
 import argparse
 import base64
+import email.utils
 import datetime
 import hashlib
 import hmac
@@ -58,8 +59,12 @@ MSG_BAD_SIGNATURE = (
 MSG_INVALID_TOKEN = "The security token included in the request is invalid."
 MSG_EXPIRED_TOKEN = "The security token included in the request is expired"
 MSG_BAD_REGION = "Credential should be scoped to a valid region. "
-# AWS answers a wrong code and a code already used with the same text: the
-# client cannot tell them apart from the answer (see the report in README).
+# AWS answers a code already used with the same text as a wrong one (seen
+# in aws-cli #2279, 1Password/shell-plugins #180, terraform-provider-aws
+# #3885): a client cannot tell them apart from the answer. It can only never
+# send a code twice itself and, on this answer, say "wrong or already used:
+# wait for the next code". The control API's request records tell tests
+# which one it was ("mfa": "invalid" or "reused").
 MSG_MFA_INVALID = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
 # AWS's text, two spaces after "code." included.
 MSG_MFA_UNKNOWN_SERIAL = (
@@ -653,9 +658,16 @@ def billion_laughs():
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "AmazonSTS-test"
-    sys_version = ""
     timeout = 120
+
+    def version_string(self):
+        return "AmazonSTS-test"
+
+    def date_time_string(self, timestamp=None):
+        # The Date header shows the server's clock, offset included, as AWS's
+        # shows AWS's: clients measure their skew from it.
+        return email.utils.formatdate(self.state.now() if timestamp is None else timestamp,
+                                      usegmt=True)
 
     @property
     def state(self):

@@ -5,7 +5,7 @@
  *   info: TEXT / error: TEXT
  *   auth: RC NAME / open: RC NAME / close: RC NAME
  *   open_ms: N            wall time of pam_open_session
- *   env: NAME=VALUE       the PAM environment after open
+ *   env-count: N          then N lines "env: NAME=VALUE", the PAM environment
  *   host: fds=same sigmask=same sigchld=same   (the caller's state kept)
  * Usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] [-w FILE]
  *                   [-c ignore|handler] SERVICE USER
@@ -182,7 +182,11 @@ static void wait_for(const char *file)
 static void print_env(pam_handle_t *pamh)
 {
     char **env = pam_getenvlist(pamh);
+    size_t n = 0;
 
+    while (env != NULL && env[n] != NULL)
+        n++;
+    printf("env-count: %zu\n", n);
     for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
         printf("env: %s\n", env[i]);
         free(env[i]);
