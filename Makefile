@@ -112,3 +112,46 @@ demo: all
 
 clean:
 	rm -rf $(B)
+
+# --- install ------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=...] [PAMDIR=/lib/x86_64-linux-gnu/security]
+MANPAGES := man/pam_assume_role.8 man/pam_assume_role.conf.5 man/pam-assume-role.1
+DOCDIR   ?= $(PREFIX)/share/doc/pam_assume_role
+EXAMPLEDIR ?= $(DOCDIR)/examples
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(EXAMPLEDIR)/pam.d $(DESTDIR)$(SYSCONFDIR)/profile.d \
+	    $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d $(DESTDIR)/usr/lib/tmpfiles.d \
+	    $(DESTDIR)/usr/share/pam-configs
+	install -m 0644 $(MODULE_SO) $(DESTDIR)$(PAMDIR)/pam_assume_role.so
+	install -m 0755 $(HELPER_BIN) $(DESTDIR)$(HELPER_PATH)
+	ln -sf $(HELPER_PATH) $(DESTDIR)$(BINDIR)/pam-assume-role
+	install -m 0644 man/pam-assume-role.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/pam_assume_role.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/pam_assume_role.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 config/pam_assume_role.conf.example $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 0644 config/pam.d/* $(DESTDIR)$(EXAMPLEDIR)/pam.d/
+	install -m 0644 config/sshd_config.d/pam_assume_role.conf $(DESTDIR)$(EXAMPLEDIR)/sshd_config.conf
+	install -m 0644 config/profile.d/pam_assume_role.sh $(DESTDIR)$(SYSCONFDIR)/profile.d/
+	install -m 0644 config/tmpfiles.d/pam_assume_role.conf $(DESTDIR)/usr/lib/tmpfiles.d/
+	install -m 0644 config/pam-configs/pam_assume_role $(DESTDIR)/usr/share/pam-configs/
+	@if [ ! -e $(DESTDIR)$(CONFIG_PATH) ]; then \
+	    install -d $(DESTDIR)$(dir $(CONFIG_PATH)); \
+	    install -m 0644 config/pam_assume_role.conf.example $(DESTDIR)$(CONFIG_PATH); \
+	    echo "installed $(CONFIG_PATH): edit it (environments, region), then 'pam-assume-role check-config'"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_assume_role.so $(DESTDIR)$(HELPER_PATH) \
+	    $(DESTDIR)$(BINDIR)/pam-assume-role $(DESTDIR)$(MANDIR)/man1/pam-assume-role.1 \
+	    $(DESTDIR)$(MANDIR)/man5/pam_assume_role.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_assume_role.8 \
+	    $(DESTDIR)$(SYSCONFDIR)/profile.d/pam_assume_role.sh \
+	    $(DESTDIR)/usr/lib/tmpfiles.d/pam_assume_role.conf \
+	    $(DESTDIR)/usr/share/pam-configs/pam_assume_role
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	@echo "kept $(CONFIG_PATH) (your settings); remove it by hand if you want it gone"
+
+include mk/hardening.mk

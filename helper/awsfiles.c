@@ -44,7 +44,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
  * that buffer larger than the mmap threshold (fixed here, so glibc does not
  * raise it) means it is mapped and unmapped: no copy of a key stays behind.
  */
-static void configure_inih(void)
+void par_ini_configure(void)
 {
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     ini_use_stack = false;
@@ -261,7 +261,7 @@ int par_aws_read_keys(const char *home, uid_t owner, const char *profile,
                 "under [%s] (see INSTALL)", profile);
     if (rc != 0)
         return -1;
-    configure_inih();
+    par_ini_configure();
     rc = ini_parse_string(f.text, keys_handler, &kp);
     user_file_free(&f);
     if (rc != 0)
@@ -379,7 +379,7 @@ int par_aws_read_profile(const char *home, uid_t owner, const char *name,
         return 0;
     if (rc != 0)
         return -1;
-    configure_inih();
+    par_ini_configure();
     rc = ini_parse_string(f.text, profile_handler, &pp);
     user_file_free(&f);
     if (rc != 0)

@@ -55,4 +55,8 @@ int par_aws_read_profile(const char *home, uid_t owner, const char *name,
                          struct par_aws_profile *out, char *err, size_t errlen);
 void par_aws_profile_free(struct par_aws_profile *p);
 
+/* Sets inih's process-wide settings the way every INI reader here wants
+ * them (long lines for session tokens; no copy of a key left on the heap). */
+void par_ini_configure(void);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
+#include "awsfiles.h"
 #include "session_dir.h"
 #include "session_files.h"
 #include "wipe.h"
@@ -54,6 +55,7 @@ int par_read_creds_file(int dir_fd, const char *file, const char *section,
     memset(c, 0, sizeof(*c));
     if (buf == NULL)
         return -1;
+    par_ini_configure();
     if (sd_read_file(dir_fd, file, buf, SD_FILE_MAX, &len) == 0 &&
         ini_parse_string(buf, on_value, &r) == 0) {
         find_expiration(buf, section, c);

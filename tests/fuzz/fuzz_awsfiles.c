@@ -1,6 +1,6 @@
 /*
  * The person's ~/.aws/credentials and ~/.aws/config through the real
- * readers. The input is "CREDENTIALS\n=====\nCONFIG" (no separator: the
+ * readers. The input is "CREDENTIALS\n=====\nCONFIG" (no files_separator: the
  * same bytes for both files); both are written under a scratch HOME once
  * per input, then [gds] keys and three profiles are read.
  * Properties: accepted keys and profile values are inside their character
@@ -10,7 +10,7 @@
 #include "awsfiles.h"
 #include "valid.h"
 
-static const char separator[] = "\n=====\n";
+static const char files_separator[] = "\n=====\n";
 
 static void prepare_home(char *home, size_t len)
 {
@@ -60,10 +60,10 @@ static void read_profile(const char *home, const char *name)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *sep = memmem(data, size, separator, sizeof(separator) - 1);
+    const uint8_t *sep = memmem(data, size, files_separator, sizeof(files_separator) - 1);
     size_t cred_len = sep != NULL ? (size_t)(sep - data) : size;
-    const uint8_t *config = sep != NULL ? sep + sizeof(separator) - 1 : data;
-    size_t config_len = sep != NULL ? size - cred_len - (sizeof(separator) - 1) : size;
+    const uint8_t *config = sep != NULL ? sep + sizeof(files_separator) - 1 : data;
+    size_t config_len = sep != NULL ? size - cred_len - (sizeof(files_separator) - 1) : size;
     char home[128], path[256];
 
     prepare_home(home, sizeof(home));

@@ -20,7 +20,7 @@ static void count_report(void *ctx, const char *line)
     rc->lines++;
 }
 
-static void check_accepted(const struct par_config *cfg)
+static void check_config_accepted(const struct par_config *cfg)
 {
     FUZZ_CHECK(par_valid_region(cfg->region));
     FUZZ_CHECK(cfg->timeout_ms > 0 && cfg->connect_timeout_ms > 0);
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     loaded = par_config_load(path, PAR_CONFIG_INSECURE_ANY_OWNER, &cfg, err, sizeof(err));
     if (loaded == 0) {
-        check_accepted(&cfg);
+        check_config_accepted(&cfg);
         par_config_free(&cfg);
     } else {
         FUZZ_CHECK(loaded == -1 && err[0] != '\0' && fuzz_one_line(err));

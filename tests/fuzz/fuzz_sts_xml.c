@@ -7,7 +7,7 @@
 #include "sts_xml.h"
 #include "valid.h"
 
-static void check_accepted(const struct sts_xml *x)
+static void check_sts_answer(const struct sts_xml *x)
 {
     FUZZ_CHECK(x->kind != STS_XML_NONE);
     if (x->kind == STS_XML_CREDENTIALS) {
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(why, 'x', sizeof(why));
     if (sts_xml_parse((const char *)data, size, &x, why, sizeof(why)) == 0)
-        check_accepted(&x);
+        check_sts_answer(&x);
     else
         FUZZ_CHECK(why[0] != '\0' && fuzz_one_line(why));
     FUZZ_CHECK(memchr(why, '\0', sizeof(why)) != NULL);

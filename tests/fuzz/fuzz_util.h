@@ -75,7 +75,7 @@ static inline void fuzz_write_file(const char *path, const uint8_t *data, size_t
 }
 
 /* Splits the input at the first occurrence of sep: the part before it,
- * NUL-terminated, in a malloc'd string; *data/*size advance past it. */
+ * NUL-terminated, in a malloc'd string; the input advances past it. */
 static inline char *fuzz_take_field(const uint8_t **data, size_t *size, uint8_t sep)
 {
     const uint8_t *end = memchr(*data, sep, *size);
