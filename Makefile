@@ -101,14 +101,24 @@ $(B)/tests/%: tests/tools/%.c $(HELPER_OBJ) $(COMMON_OBJ)
 
 tests-build: all $(UNIT_BIN) $(TOOL_BIN)
 
-check: tests-build
+# check and demo first make sure the packages are there (idempotent), then
+# build in a fresh make that sees them.
+check:
+	@scripts/deps
+	@$(MAKE) --no-print-directory tests-build
 	tests/run-all
 
 deps:
 	scripts/deps
 
-demo: all
-	tests/demo
+# A real login through the module against the local test STS: over a private
+# sshd when run as root with openssh-server installed, else in-process
+# through pam_wrapper.
+demo:
+	@scripts/deps
+	@$(MAKE) --no-print-directory all $(B)/tests/pam_driver
+	@if [ -x tests/demo ] && [ "$$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then \
+	    tests/demo; else tests/demo_pam; fi
 
 clean:
 	rm -rf $(B)
