@@ -165,3 +165,4 @@ uninstall:
 	@echo "kept $(CONFIG_PATH) (your settings); remove it by hand if you want it gone"
 
 include mk/hardening.mk
+include mk/bench.mk

@@ -207,7 +207,7 @@ static int write_session(struct par_context *ctx, const struct par_msg *req, cha
 static int open_session(struct par_context *ctx, const struct par_msg *req, struct report *r)
 {
     char err[512], msg[512], log[1024], dir[PAR_MAX_PATH];
-    const char *code = par_msg_get(req, "code");
+    char *code = (char *)par_msg_get(req, "code");  /* wiped by par_login_run */
     long long start = par_now_ms();
 
     if (!par_valid_mfa_code(code))

@@ -66,7 +66,7 @@ static void take_result(struct par_login *l, struct par_login_env *e, struct sts
         snprintf(l->message, sizeof(l->message), "%s: %.400s", e->name, e->message);
 }
 
-static int run_direct(struct par_login *l, const char *code)
+static int run_direct(struct par_login *l, char *code)
 {
     struct sts_call c;
     int rc;
@@ -76,12 +76,13 @@ static int run_direct(struct par_login *l, const char *code)
     c.token_code = code;
     sign_with(&c, l->access_key_id, l->secret_access_key, l->session_token);
     rc = sts_perform(&l->endpoint, &c, 1, l->timeout_ms);
+    par_wipe(code, strlen(code));
     take_result(l, &l->envs[0], &c);
     sts_call_free(&c);
     return rc == 0 && l->envs[0].status == STS_OK ? 0 : -1;
 }
 
-static int get_session_token(struct par_login *l, const char *code, long timeout_ms)
+static int get_session_token(struct par_login *l, char *code, long timeout_ms)
 {
     struct sts_call c;
     int rc = -1;
@@ -95,6 +96,7 @@ static int get_session_token(struct par_login *l, const char *code, long timeout
     if (sts_perform(&l->endpoint, &c, 1, timeout_ms) == 0 &&
         par_creds_from_xml(&l->mfa_session, &c.xml) == 0)
         rc = 0;
+    par_wipe(code, strlen(code));
     snprintf(l->mfa_request_id, sizeof(l->mfa_request_id), "%s", c.xml.request_id);
     if (rc != 0) {
         char why[400];
@@ -132,7 +134,7 @@ static int assume_all(struct par_login *l, const struct par_creds *mfa, struct p
     return rc;
 }
 
-int par_login_run(struct par_login *l, const char *code)
+int par_login_run(struct par_login *l, char *code)
 {
     long long start = now_ms();
     long left;

@@ -55,8 +55,9 @@ struct par_login {
     char message[512];            /* first failure, for the person */
 };
 
-/* Runs the strategy; returns 0 when every environment got credentials. */
-int par_login_run(struct par_login *l, const char *code);
+/* Runs the strategy; returns 0 when every environment got credentials.
+ * CODE is wiped as soon as the one request that carried it is over. */
+int par_login_run(struct par_login *l, char *code);
 
 /* AssumeRole for one environment signed with existing MFA-session
  * credentials (credential-process renewal); no code. */

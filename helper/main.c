@@ -3,6 +3,7 @@
  * the person's command (assume, status, refresh, env, exec,
  * credential-process, check-config).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -40,11 +41,16 @@ static int usage(FILE *out)
     return out == stdout ? 0 : 2;
 }
 
-/* No core dumps, no ptrace by other processes of the same user. */
+/*
+ * No core dumps, no ptrace by other processes of the same user, and every
+ * freed heap block overwritten by glibc: copies of secrets that libcurl,
+ * OpenSSL or expat make in their own buffers do not outlive them.
+ */
 static void harden(void)
 {
     struct rlimit none = { 0, 0 };
 
+    mallopt(M_PERTURB, 0xa5);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     setrlimit(RLIMIT_CORE, &none);
     umask(077);

@@ -16,6 +16,9 @@ FUZZ_SECONDS  ?= 60
 SAN_BASEFLAGS := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_OPTFLAGS := $(SAN_BASEFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 ASAN_OPTFLAGS := $(SAN_BASEFLAGS) -fsanitize=address,undefined
+# ASan intercepts crypt_r but finds the real one only in libraries loaded at
+# start; pam_unix (dlopened by libpam) would call through a null pointer.
+ASAN_LDFLAGS  := -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
@@ -38,7 +41,8 @@ fuzz: fuzz-build
 	tests/fuzz/run-fuzz $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 check-asan:
-	$(MAKE) B=$(ASAN_B) CC=$(SAN_CC) OPTFLAGS="$(ASAN_OPTFLAGS)" tests-build
+	$(MAKE) B=$(ASAN_B) CC=$(SAN_CC) OPTFLAGS="$(ASAN_OPTFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" \
+	    tests-build
 	tests/fuzz/run-sanitized $(ASAN_B)
 
 check-valgrind: tests-build

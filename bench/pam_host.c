@@ -1,0 +1,157 @@
+/*
+ * pam_host: a long-lived PAM host for the resource benchmark. In ONE
+ * process it runs CYCLES logins through the module (pam_start,
+ * pam_authenticate with a fresh MFA code, pam_open_session,
+ * pam_close_session, pam_end), as a login daemon would, and prints after
+ * each cycle named in CHECKPOINTS (and after the last one):
+ *   cycles: N rss_kb: N fds: N failures: N
+ * A cycle fails when pam_open_session does not succeed or the session's
+ * PAM environment holds no AWS_ACCESS_KEY_ID.
+ * Usage: pam_host SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...]
+ * Codes are FIRST_CODE, FIRST_CODE+1, ... (six digits, wrapping at 10^6):
+ * the helper refuses a code it already sent. Run under pam_wrapper.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <security/pam_appl.h>
+
+#define MAX_CHECKPOINTS 16
+
+struct host {
+    const char *service, *user;
+    unsigned long next_code;
+    unsigned long failures;
+};
+
+/* Answers every echo-off prompt with the current cycle's code. */
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+    const struct host *h = data;
+    struct pam_response *r = calloc((size_t)n, sizeof(*r));
+    char code[8];
+
+    if (r == NULL)
+        return PAM_BUF_ERR;
+    snprintf(code, sizeof(code), "%06lu", h->next_code % 1000000UL);
+    for (int i = 0; i < n; i++) {
+        if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
+            continue;
+        if ((r[i].resp = strdup(code)) == NULL) {
+            for (int j = 0; j < i; j++)
+                free(r[j].resp);
+            free(r);
+            return PAM_BUF_ERR;
+        }
+    }
+    *resp = r;
+    return PAM_SUCCESS;
+}
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (f != NULL)
+        fclose(f);
+    return kb;
+}
+
+/* Open descriptors, not counting the one used to list them. */
+static long open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    long n = 0;
+
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1;
+}
+
+static int has_credentials(pam_handle_t *pamh)
+{
+    const char *key = pam_getenv(pamh, "AWS_ACCESS_KEY_ID");
+
+    return key != NULL && key[0] != '\0';
+}
+
+static void one_cycle(struct host *h)
+{
+    struct pam_conv pc = { conv, h };
+    pam_handle_t *pamh = NULL;
+    int rc = pam_start(h->service, h->user, &pc, &pamh);
+
+    if (rc == PAM_SUCCESS)
+        rc = pam_authenticate(pamh, 0);
+    if (rc == PAM_SUCCESS)
+        rc = pam_open_session(pamh, 0);
+    if (rc == PAM_SUCCESS) {
+        if (!has_credentials(pamh))
+            rc = PAM_SESSION_ERR;
+        if (pam_close_session(pamh, 0) != PAM_SUCCESS && rc == PAM_SUCCESS)
+            rc = PAM_SESSION_ERR;
+    }
+    if (rc != PAM_SUCCESS) {
+        h->failures++;
+        fprintf(stderr, "pam_host: cycle with code %06lu failed: %s\n",
+                h->next_code % 1000000UL, pamh ? pam_strerror(pamh, rc) : "pam_start failed");
+    }
+    if (pamh != NULL)
+        pam_end(pamh, rc);
+    h->next_code++;
+}
+
+static int parse_count(const char *s, unsigned long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtoul(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0' ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct host h = { NULL, NULL, 0, 0 };
+    unsigned long cycles, checkpoints[MAX_CHECKPOINTS];
+    int n_checkpoints = argc - 5;
+
+    if (argc < 5 || n_checkpoints > MAX_CHECKPOINTS || parse_count(argv[3], &cycles) != 0 ||
+        parse_count(argv[4], &h.next_code) != 0) {
+        fprintf(stderr, "usage: pam_host SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...] "
+                "(at most %d checkpoints)\n", MAX_CHECKPOINTS);
+        return 2;
+    }
+    for (int i = 0; i < n_checkpoints; i++)
+        if (parse_count(argv[5 + i], &checkpoints[i]) != 0) {
+            fprintf(stderr, "pam_host: checkpoint '%s' is not a number of cycles\n", argv[5 + i]);
+            return 2;
+        }
+    h.service = argv[1];
+    h.user = argv[2];
+    for (unsigned long done = 1; done <= cycles; done++) {
+        int report = done == cycles;
+
+        one_cycle(&h);
+        for (int i = 0; i < n_checkpoints; i++)
+            report |= checkpoints[i] == done;
+        if (report) {
+            printf("cycles: %lu rss_kb: %ld fds: %ld failures: %lu\n", done, rss_kb(),
+                   open_fds(), h.failures);
+            fflush(stdout);
+        }
+    }
+    return h.failures == 0 ? 0 : 1;
+}
