@@ -86,6 +86,17 @@ static void note_skew(struct sts_call *call, const char *date)
         call->skew_seconds = (long)(server - time(NULL));
 }
 
+/* Credentials must outlive the answer: one that says otherwise is broken. */
+static int expires_in_future(const char *iso)
+{
+    struct tm tm;
+
+    memset(&tm, 0, sizeof(tm));
+    if (strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+        return 0;
+    return timegm(&tm) > time(NULL);
+}
+
 static void classify_body(struct sts_call *call, const struct sts_answer *a)
 {
     char why[128] = "";
@@ -111,6 +122,12 @@ static void classify_body(struct sts_call *call, const struct sts_answer *a)
     if ((call->action == STS_GET_CALLER_IDENTITY) != (call->xml.kind == STS_XML_CALLER_IDENTITY)) {
         call->status = STS_ERR_MALFORMED;
         snprintf(call->detail, sizeof(call->detail), "answer of the wrong kind");
+        return;
+    }
+    if (call->xml.kind == STS_XML_CREDENTIALS && !expires_in_future(call->xml.expiration)) {
+        call->status = STS_ERR_MALFORMED;
+        snprintf(call->detail, sizeof(call->detail), "credentials that expired already (%s)",
+                 call->xml.expiration);
         return;
     }
     call->status = STS_OK;

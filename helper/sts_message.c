@@ -124,16 +124,16 @@ static void describe_transport(const struct sts_call *c, const struct sts_endpoi
                  "ca_file/ca_path in the config, or a TLS-intercepting proxy", ep->url, c->detail);
         break;
     case STS_ERR_RESOLVE:
-        snprintf(out, len, "cannot resolve the host of %s: check this host's DNS, or "
-                 "sts_endpoint in the config", ep->url);
+        snprintf(out, len, "cannot resolve the host of %s: check this host's DNS (or "
+                 "sts_endpoint in the config), then run 'pam-assume-role refresh'", ep->url);
         break;
     case STS_ERR_CONNECT:
         snprintf(out, len, "cannot connect to %s (%s): check the network, firewall and the "
-                 "'proxy' setting", ep->url, c->detail);
+                 "'proxy' setting, then run 'pam-assume-role refresh'", ep->url, c->detail);
         break;
     case STS_ERR_TIMEOUT:
-        snprintf(out, len, "no answer from %s in time: check the network, or raise "
-                 "timeout_ms in the config", ep->url);
+        snprintf(out, len, "no answer from %s in time: run 'pam-assume-role refresh' to try "
+                 "again; if it persists, check the network or raise timeout_ms", ep->url);
         break;
     case STS_ERR_TOO_LARGE:
         snprintf(out, len, "the answer of %s was larger than %ld bytes: check that "
