@@ -6,8 +6,9 @@
  * each cycle named in CHECKPOINTS (and after the last one):
  *   cycles: N rss_kb: N fds: N failures: N
  * A cycle fails when pam_open_session does not succeed or the session's
- * PAM environment holds no AWS_ACCESS_KEY_ID.
- * Usage: pam_host SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...]
+ * PAM environment holds no AWS_ACCESS_KEY_ID (unless -n: a control run
+ * over a stack without the module, which gives no credentials).
+ * Usage: pam_host [-n] SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...]
  * Codes are FIRST_CODE, FIRST_CODE+1, ... (six digits, wrapping at 10^6):
  * the helper refuses a code it already sent. Run under pam_wrapper.
  */
@@ -24,6 +25,7 @@ struct host {
     const char *service, *user;
     unsigned long next_code;
     unsigned long failures;
+    int want_credentials;
 };
 
 /* Answers every echo-off prompt with the current cycle's code. */
@@ -98,7 +100,7 @@ static void one_cycle(struct host *h)
     if (rc == PAM_SUCCESS)
         rc = pam_open_session(pamh, 0);
     if (rc == PAM_SUCCESS) {
-        if (!has_credentials(pamh))
+        if (h->want_credentials && !has_credentials(pamh))
             rc = PAM_SESSION_ERR;
         if (pam_close_session(pamh, 0) != PAM_SUCCESS && rc == PAM_SUCCESS)
             rc = PAM_SESSION_ERR;
@@ -124,13 +126,19 @@ static int parse_count(const char *s, unsigned long *out)
 
 int main(int argc, char **argv)
 {
-    struct host h = { NULL, NULL, 0, 0 };
+    struct host h = { NULL, NULL, 0, 0, 1 };
     unsigned long cycles, checkpoints[MAX_CHECKPOINTS];
-    int n_checkpoints = argc - 5;
+    int n_checkpoints;
 
+    if (argc > 1 && strcmp(argv[1], "-n") == 0) {
+        h.want_credentials = 0;
+        argv++;
+        argc--;
+    }
+    n_checkpoints = argc - 5;
     if (argc < 5 || n_checkpoints > MAX_CHECKPOINTS || parse_count(argv[3], &cycles) != 0 ||
         parse_count(argv[4], &h.next_code) != 0) {
-        fprintf(stderr, "usage: pam_host SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...] "
+        fprintf(stderr, "usage: pam_host [-n] SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...] "
                 "(at most %d checkpoints)\n", MAX_CHECKPOINTS);
         return 2;
     }

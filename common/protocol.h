@@ -5,7 +5,7 @@
  * [a-z_A-Z0-9]{1,32}, values hold no NUL, CR or LF, a key appears once, the
  * whole message is at most PAR_MSG_MAX bytes. Anything else is refused whole.
  *
- * Module -> helper, on the helper's stdin ("pam-open" and "pam-close"):
+ * Module -> helper, on the helper's stdin ("pam-open"):
  *   version=1
  *   user=NAME          the person (whose keys; the helper also checks its uid)
  *   service=sshd       PAM_SERVICE
@@ -13,8 +13,7 @@
  *   tty=pts/0          PAM_TTY, may be empty
  *   session_pid=N      the process that holds the PAM session (for the sweep)
  *   session_start=N    its start time in clock ticks (/proc/PID/stat field 22)
- *   code=123456        pam-open only, only when a code was given
- *   session_dir=PATH   pam-close only
+ *   code=123456        when a code was given
  *   end
  *
  * Helper -> module, on the helper's stdout:

@@ -149,7 +149,7 @@ bool par_valid_message(const char *s)
     if (s == NULL)
         return false;
     n = strlen(s);
-    if (n == 0 || n >= 512)
+    if (n == 0 || n >= PAR_MAX_MESSAGE)
         return false;
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f)

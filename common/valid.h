@@ -16,6 +16,7 @@
 #define PAR_MAX_ENV_NAME      32
 #define PAR_MAX_SESSION_NAME  64
 #define PAR_MAX_PATH          256
+#define PAR_MAX_MESSAGE       512   /* a message or log line, NUL included */
 
 bool par_valid_mfa_code(const char *s);        /* exactly six ASCII digits */
 bool par_valid_access_key_id(const char *s);   /* [A-Z0-9]{16,128} */
@@ -30,6 +31,6 @@ bool par_valid_iso8601(const char *s);         /* YYYY-MM-DDTHH:MM:SS[.fff]Z */
 bool par_valid_session_name(const char *s);    /* [\w+=,.@-]{2,64} */
 bool par_valid_request_id(const char *s);      /* [A-Za-z0-9-]{1,64} */
 bool par_valid_session_id(const char *s);      /* [a-f0-9]{16,64}: our session folder name */
-bool par_valid_message(const char *s);         /* one printable line, < 512 bytes */
+bool par_valid_message(const char *s);         /* one printable line, < PAR_MAX_MESSAGE */
 
 #endif

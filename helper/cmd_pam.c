@@ -1,7 +1,7 @@
 /*
- * pam-open and pam-close: the helper's side of a PAM session. The module
- * runs these already as the person, with an environment it built, the
- * request (protocol.h) on stdin and the report expected on stdout.
+ * pam-open: the helper's side of a PAM session. The module runs it already
+ * as the person, with an environment it built, the request (protocol.h) on
+ * stdin and the report expected on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,12 +64,21 @@ static int send_report(struct report *r)
     return rc == 0 ? 0 : 1;
 }
 
+/* Adds a one-line value cut to what the module accepts (PAR_MAX_MESSAGE). */
+static int add_line(struct report *r, const char *key, const char *line)
+{
+    char cut[PAR_MAX_MESSAGE];
+
+    snprintf(cut, sizeof(cut), "%s", line);
+    return par_msg_add(r->buf, sizeof(r->buf), &r->len, key, cut);
+}
+
 static int report_error(struct report *r, const char *message, const char *log)
 {
     r->len = 0;
     par_msg_add(r->buf, sizeof(r->buf), &r->len, "status", "error");
-    par_msg_add(r->buf, sizeof(r->buf), &r->len, "message", message);
-    par_msg_add(r->buf, sizeof(r->buf), &r->len, "log", log ? log : message);
+    add_line(r, "message", message);
+    add_line(r, "log", log ? log : message);
     return send_report(r);
 }
 
@@ -134,9 +143,10 @@ static void log_line(const struct par_context *ctx, const char *result, long lon
         el += (size_t)snprintf(envs + el, el < sizeof(envs) ? sizeof(envs) - el : 0, "%s%s",
                                i ? "," : "", l->envs[i].name);
     }
-    snprintf(out, outlen, "result=%.200s user=%s environments=%.200s roles=%.300s "
-             "session_name=%s request_ids=%.200s ms=%lld", result, ctx->user, envs, roles,
-             l->session_name, ids[0] ? ids : "-", ms);
+    /* Short fields first: a long list of roles is what gets cut. */
+    snprintf(out, outlen, "result=%.100s user=%s ms=%lld session_name=%s environments=%.200s "
+             "request_ids=%.300s roles=%.600s", result, ctx->user, ms, l->session_name, envs,
+             ids[0] ? ids : "-", roles);
 }
 
 static int add_ok_fields(struct report *r, const struct par_login_env *e, const char *dir,
@@ -147,8 +157,8 @@ static int add_ok_fields(struct report *r, const struct par_login_env *e, const 
 
     r->len = 0;
     rc |= par_msg_add(r->buf, cap, &r->len, "status", "ok");
-    rc |= par_msg_add(r->buf, cap, &r->len, "message", message);
-    rc |= par_msg_add(r->buf, cap, &r->len, "log", log);
+    rc |= add_line(r, "message", message);
+    rc |= add_line(r, "log", log);
     rc |= par_msg_add(r->buf, cap, &r->len, "session_dir", dir);
     rc |= par_msg_add(r->buf, cap, &r->len, "environment", e->name);
     rc |= par_msg_add(r->buf, cap, &r->len, "role_arn", e->role_arn);
@@ -255,43 +265,6 @@ int par_cmd_pam_open(int argc, char **argv)
     }
     copy_request_context(&ctx, &req);
     rc = open_session(&ctx, &req, &r);
-    par_msg_free(&req);
-    par_context_free(&ctx);
-    return rc;
-}
-
-int par_cmd_pam_close(int argc, char **argv)
-{
-    struct par_context ctx;
-    struct par_msg req;
-    struct report r = { .len = 0 };
-    char err[512], id[SD_ID_LEN + 1];
-    const char *dir;
-    int user_fd, rc = 0;
-
-    memset(&ctx, 0, sizeof(ctx));
-    if (read_request(&req) != 0)
-        return report_error(&r, "the helper got a malformed request", NULL);
-    if (par_context_load(&ctx, config_arg(argc, argv), 0, err, sizeof(err)) != 0 ||
-        check_request_user(&ctx, &req, err, sizeof(err)) != 0) {
-        rc = report_error(&r, err, NULL);
-    } else if ((dir = par_msg_get(&req, "session_dir")) == NULL ||
-               sd_split_path(ctx.run_dir, ctx.uid, dir, id, sizeof(id)) != 0) {
-        rc = report_error(&r, "not a session folder of this user", NULL);
-    } else if ((user_fd = sd_open_user_dir(ctx.run_dir, ctx.uid, err, sizeof(err))) < 0) {
-        rc = report_error(&r, err, NULL);
-    } else {
-        int removed = sd_remove_session(user_fd, id);
-
-        close(user_fd);
-        if (removed != 0)
-            rc = report_error(&r, "cannot remove the session folder", NULL);
-        else {
-            par_msg_add(r.buf, sizeof(r.buf), &r.len, "status", "ok");
-            par_msg_add(r.buf, sizeof(r.buf), &r.len, "log", "session folder removed");
-            rc = send_report(&r);
-        }
-    }
     par_msg_free(&req);
     par_context_free(&ctx);
     return rc;

@@ -15,9 +15,8 @@ int par_cmd_check_config(int argc, char **argv);
 
 /* pam-assume-role assume [-c CONFIG] [--format env|credentials|json] ENV... */
 int par_cmd_assume(int argc, char **argv);
-/* The PAM module's steps: request on stdin, report on stdout (protocol.h). */
+/* The PAM module's session open: request on stdin, report on stdout (protocol.h). */
 int par_cmd_pam_open(int argc, char **argv);
-int par_cmd_pam_close(int argc, char **argv);
 /* pam-assume-role credential-process [--session DIR] ENV */
 int par_cmd_credential_process(int argc, char **argv);
 /* Life inside a session. */

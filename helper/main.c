@@ -1,5 +1,5 @@
 /*
- * pam-assume-role: the helper the PAM module runs (pam-open, pam-close) and
+ * pam-assume-role: the helper the PAM module runs (pam-open) and
  * the person's command (assume, status, refresh, env, exec,
  * credential-process, check-config).
  */
@@ -28,7 +28,6 @@ static const struct command commands[] = {
       "credential-process [--session DIR] ENV   AWS credential_process JSON" },
     { "check-config", par_cmd_check_config, "check-config [FILE]             validate the config" },
     { "pam-open", par_cmd_pam_open, NULL },
-    { "pam-close", par_cmd_pam_close, NULL },
 };
 
 static int usage(FILE *out)

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include "protocol.h"
+#include "rmsession.h"
 #include "session_dir.h"
 #include "valid.h"
 #include "wipe.h"
@@ -165,40 +166,7 @@ int sd_read_file(int dir_fd, const char *name, char *buf, size_t cap, size_t *le
 
 int sd_remove_session(int user_fd, const char *id)
 {
-    int fd = openat(user_fd, id, DIR_FLAGS);
-    DIR *d;
-    struct dirent *e;
-
-    if (fd < 0)
-        /* Not a folder we can enter (a link, a file): remove the entry itself. */
-        return (errno == ENOENT || unlinkat(user_fd, id, 0) == 0) ? 0 : -1;
-    if ((d = fdopendir(fd)) == NULL) {
-        close(fd);
-        return -1;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        /* Without AT_REMOVEDIR unlinkat never follows links and refuses folders. */
-        unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
-    return unlinkat(user_fd, id, AT_REMOVEDIR);
-}
-
-int sd_split_path(const char *run_dir, uid_t uid, const char *path, char *id, size_t idlen)
-{
-    char prefix[PAR_MAX_PATH];
-    size_t n;
-
-    if (snprintf(prefix, sizeof(prefix), "%s/%u/", run_dir, (unsigned)uid) >= (int)sizeof(prefix))
-        return -1;
-    n = strlen(prefix);
-    if (strncmp(path, prefix, n) != 0 || !par_valid_session_id(path + n) ||
-        strlen(path + n) >= idlen)
-        return -1;
-    snprintf(id, idlen, "%s", path + n);
-    return 0;
+    return par_rm_session_at(user_fd, id);
 }
 
 long long sd_process_start(pid_t pid)

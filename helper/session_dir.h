@@ -24,8 +24,6 @@ int sd_write_file(int dir_fd, const char *name, const char *data, size_t len);
 int sd_read_file(int dir_fd, const char *name, char *buf, size_t cap, size_t *len);
 /* Removes a session folder and its files; a link in its place is removed itself. */
 int sd_remove_session(int user_fd, const char *id);
-/* Splits PATH = RUN_DIR/UID/ID; -1 unless it has exactly that shape. */
-int sd_split_path(const char *run_dir, uid_t uid, const char *path, char *id, size_t idlen);
 /* Removes the folders of sessions whose login process is gone (keeps KEEP). */
 int sd_sweep(int user_fd, const char *keep);
 /* Start time of PID in clock ticks (/proc/PID/stat field 22), or -1. */

@@ -40,6 +40,14 @@ fuzz-build:
 fuzz: fuzz-build
 	tests/fuzz/run-fuzz $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
+# The ASan build's helper writes its sanitizer reports to files (its stderr
+# is /dev/null under the module); run-sanitized fails on any it finds.
+ifeq ($(B),$(ASAN_B))
+$(B)/san_defaults.o: tests/fuzz/san_defaults.c
+	$(CC) $(CFLAGS) -DPAR_SAN_REPORTS='"$(CURDIR)/$(B)/sanitizer-reports"' -c -o $@ $<
+$(HELPER_BIN): $(B)/san_defaults.o
+endif
+
 check-asan:
 	$(MAKE) B=$(ASAN_B) CC=$(SAN_CC) OPTFLAGS="$(ASAN_OPTFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" \
 	    tests-build

@@ -1,7 +1,8 @@
 /*
- * Session close: the helper, as the person, removes the session folder it
- * made at open. Nothing to close is success; a failure is logged and
- * reported as PAM_SESSION_ERR (the next open's sweep removes what is left).
+ * Session close: a child of the module, already the person, removes the
+ * session folder (no program is run: only system calls, never following a
+ * link). Nothing to close is success; a failure is logged and reported as
+ * PAM_SESSION_ERR (the next open's sweep removes what is left).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <syslog.h>
 
 #include "module.h"
+#include "rmsession.h"
 #include "valid.h"
 #include "wipe.h"
 
@@ -21,52 +23,32 @@ static const char *session_dir(pam_handle_t *pamh)
     return pam_getenv(pamh, PAR_DIR_VAR);  /* checked against the person's uid below */
 }
 
-static int close_result(pam_handle_t *pamh, const struct par_person *p, const char *dir,
-                        struct par_run *run, enum par_run_result res)
-{
-    struct par_msg msg;
-    struct par_report r;
-    char why[256] = "";
-    int rc = PAM_SESSION_ERR;
+struct removal {
+    const char *run_dir;
+    uid_t uid;
+    const char *id;
+};
 
-    if (res == PAR_RUN_TIMEOUT) {
-        snprintf(why, sizeof(why), "helper killed at the deadline");
-    } else if (res != PAR_RUN_OK || par_msg_parse(run->report, run->report_len, &msg) != 0) {
-        snprintf(why, sizeof(why), "helper exited without a usable report");
-    } else {
-        if (par_report_check(&msg, false, "", p->uid, &r, why, sizeof(why)) == 0) {
-            rc = r.ok ? PAM_SUCCESS : PAM_SESSION_ERR;
-            snprintf(why, sizeof(why), "%s", r.log != NULL ? r.log : "");
-        }
-        par_msg_free(&msg);
-    }
-    par_log(pamh, rc == PAM_SUCCESS ? LOG_INFO : LOG_ERR, "close %s: person=%s dir=%s %s",
-            rc == PAM_SUCCESS ? "ok" : "failed", p->name, dir, why);
-    return rc;
+/* In the child, as the person: system calls only. */
+static int remove_folder(const void *arg)
+{
+    const struct removal *r = arg;
+
+    return par_rm_session(r->run_dir, r->uid, r->id);
 }
 
-static int run_close(pam_handle_t *pamh, const struct par_opts *opts,
-                     const struct par_config *cfg, const struct par_person *p, const char *dir)
+static int remove_as_person(pam_handle_t *pamh, const struct par_person *p,
+                            const char *run_dir, const char *dir)
 {
-    struct par_run *run = calloc(1, sizeof(*run));
-    char request[PAR_MSG_MAX];
-    int rc;
+    struct removal r = { run_dir, p->uid, strrchr(dir, '/') + 1 };
+    enum par_run_result res = par_fork_as(pamh, p, remove_folder, &r, PAR_CLOSE_DEADLINE_MS);
+    int rc = res == PAR_RUN_OK ? PAM_SUCCESS : PAM_SESSION_ERR;
 
-    if (run == NULL)
-        return PAM_BUF_ERR;
-    run->helper = par_helper_path(cfg);
-    run->command = "pam-close";
-    run->config_path = cfg->path != NULL ? cfg->path : opts->config_path;
-    run->person = p;
-    run->deadline_ms = cfg->timeout_ms + PAR_DEADLINE_MARGIN_MS;
-    run->request = request;
-    if (par_request_build(pamh, p, "session_dir", dir, request, sizeof(request),
-                          &run->request_len) != 0)
-        rc = PAM_SESSION_ERR;
-    else
-        rc = close_result(pamh, p, dir, run, par_run_helper(pamh, opts, run));
-    par_wipe(run, sizeof(*run));
-    free(run);
+    par_log(pamh, rc == PAM_SUCCESS ? LOG_INFO : LOG_ERR, "close %s: person=%s dir=%s%s",
+            rc == PAM_SUCCESS ? "ok" : "failed", p->name, dir,
+            res == PAR_RUN_OK ? "" : res == PAR_RUN_TIMEOUT ? " (no progress: killed)"
+                                                             : " (could not remove it; the "
+                                                               "next login's sweep will)");
     return rc;
 }
 
@@ -94,7 +76,7 @@ int par_session_close(pam_handle_t *pamh, const struct par_opts *opts)
                 "alone", dir, p.name, par_run_dir(&cfg));
         rc = PAM_SESSION_ERR;
     } else {
-        rc = run_close(pamh, opts, &cfg, &p, dir);
+        rc = remove_as_person(pamh, &p, par_run_dir(&cfg), dir);
     }
     par_config_free(&cfg);
     return rc;

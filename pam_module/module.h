@@ -24,6 +24,8 @@
 #define PAR_DIR_DATA "pam_assume_role_session_dir"
 /* Extra time the module grants the helper beyond the config's STS budget. */
 #define PAR_DEADLINE_MARGIN_MS 2000
+/* Removing a session folder is a few system calls: a stuck file system gets this long. */
+#define PAR_CLOSE_DEADLINE_MS 5000
 
 /* options.c: the arguments of the pam.d line. */
 enum par_mode { PAR_MODE_PROMPT = 0, PAR_MODE_SUFFIX };
@@ -89,7 +91,7 @@ enum par_run_result {
 
 struct par_run {
     const char *helper;          /* absolute path */
-    const char *command;         /* "pam-open" or "pam-close" */
+    const char *command;         /* "pam-open" */
     const char *config_path;
     const struct par_person *person;
     const char *request;
@@ -103,6 +105,9 @@ struct par_run {
 enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *opts,
                                    struct par_run *run);
 const char *par_helper_path(const struct par_config *cfg);
+/* FN(ARG) in a forked child that is the person; no exec (see spawn.c). */
+enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *person,
+                                int (*fn)(const void *arg), const void *arg, long deadline_ms);
 
 /* report.c: what the helper said, checked value by value. */
 struct par_report {
@@ -128,7 +133,7 @@ int par_report_check(const struct par_msg *msg, bool with_credentials, const cha
 /* dir is exactly RUN_DIR/UID/SESSIONID. */
 bool par_session_dir_valid(const char *dir, const char *run_dir, uid_t uid);
 
-/* request.c: the request; extra is "code" (pam-open) or "session_dir" (pam-close). */
+/* request.c: the request to pam-open; extra is "code". */
 int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
                       const char *extra_value, char *buf, size_t cap, size_t *len);
 

@@ -61,6 +61,8 @@ static int prepare_child(const struct par_run *run, struct par_child *c)
     c->argv[2] = "-c";
     c->argv[3] = run->config_path;
     c->argv[4] = NULL;
+    if (p == NULL)
+        return -1;
     for (size_t i = 0; i < PAR_ENV_COUNT; i++) {
         int len = snprintf(c->env_buf[i], sizeof(c->env_buf[i]), "%s%s", fmt[i][0], fmt[i][1]);
         if (len < 0 || (size_t)len >= sizeof(c->env_buf[i]))
@@ -255,6 +257,41 @@ static enum par_run_result fork_and_talk(struct par_run *run, struct par_child *
         close(req[1]);
     close(rep[0]);
     return reap(pid, deadline, res, &run->wait_status);
+}
+
+/*
+ * Runs FN(ARG) in a child that already is the person (uid, gid, groups),
+ * without exec: for work that needs no program, only system calls (FN must
+ * be async-signal-safe, so that any host, threaded or not, can fork). The
+ * child is reaped by the deadline, killed at it.
+ */
+enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *person,
+                                int (*fn)(const void *arg), const void *arg, long deadline_ms)
+{
+    struct par_run run = { .person = person };
+    struct par_child child;
+    struct sigaction dfl, old_chld;
+    enum par_run_result res = PAR_RUN_NOSTART;
+    long deadline = now_ms() + deadline_ms;
+    int status = 0;
+    pid_t pid;
+
+    if (prepare_child(&run, &child) != 0) {
+        par_log(pamh, LOG_ERR, "cannot act as %s: the account is incomplete", person->name);
+        return PAR_RUN_NOSTART;
+    }
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &dfl, &old_chld);
+    pid = fork();
+    if (pid == 0) {
+        reset_signals();
+        _exit(drop_to(person, &child) == 0 && fn(arg) == 0 ? 0 : 1);
+    }
+    if (pid > 0)
+        res = reap(pid, deadline, PAR_RUN_OK, &status);
+    sigaction(SIGCHLD, &old_chld, NULL);
+    return res;
 }
 
 enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *opts,

@@ -30,6 +30,22 @@ __par_now() {
     fi
 }
 
+# AWS_CREDENTIAL_EXPIRATION (YYYY-MM-DDTHH:MM:SSZ) as seconds since 1970, into
+# __par_expires, by arithmetic only (no process at a prompt; bash and zsh).
+__par_expiry() {
+    local x=${AWS_CREDENTIAL_EXPIRATION:-} y m d
+    case "$x" in
+    [0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]*) ;;
+    *) return 1 ;;
+    esac
+    y=$((10#${x:0:4})) m=$((10#${x:5:2})) d=$((10#${x:8:2}))
+    [ "$m" -le 2 ] && y=$((y - 1))
+    # Days from 1970-01-01 to y-m-d (proleptic Gregorian, years 0000 and later).
+    d=$(( (y / 400) * 146097 + (y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100 +
+          (153 * ((m + 9) % 12) + 2) / 5 + d - 1 - 719468 ))
+    __par_expires=$(( d * 86400 + 10#${x:11:2} * 3600 + 10#${x:14:2} * 60 + 10#${x:17:2} ))
+}
+
 __par_prompt() {
     local __par_line __par_t __par_left
     [ -n "${PAM_ASSUME_ROLE_DIR:-}" ] && [ -n "${__par_gen:-}" ] || return 0
@@ -47,7 +63,9 @@ __par_prompt() {
         local __par_exports
         if __par_exports=$(pam-assume-role env "${PAM_ASSUME_ROLE_ENVIRONMENT:-}" 2>/dev/null); then
             eval "$__par_exports"
-            __par_expires=$((__par_t + 3300))
+            # The renewed credentials' own expiry (a role session may be short);
+            # unreadable: try again in a minute.
+            __par_expiry || __par_expires=$((__par_t + 360))
             return 0
         fi
     fi

@@ -27,7 +27,6 @@ import hashlib
 import io
 import json
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -61,8 +60,9 @@ WATCHED_TREES = ("/etc/pam.d", "/etc/ssh", "/etc/sudoers.d", "/etc/profile.d",
 ACCOUNT_FILES = ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",
                  "/etc/subuid", "/etc/subgid")
 # Throwaway accounts of other test scripts running at the same time
-# (tests/lib/partest.py names them pt<iam><6 hex>): not ours to judge.
-OTHER_TEST_ACCOUNT = re.compile(r"^pt[a-z]{1,8}[0-9a-f]{6}$")
+# (tests/lib/partest.py and others name them pt...): added or removed while
+# this script ran, they are not ours to judge.
+OTHER_TEST_ACCOUNT = re.compile(r"^pt[a-z0-9]{3,30}$")
 
 
 # --- /etc: snapshot, guarded changes, restore, compare ---------------------------
@@ -211,13 +211,6 @@ def issued_for(sts, key_id):
     return next((r for r in sts.issued() if r["access_key_id"] == key_id), None)
 
 
-def mask(text, secrets_=()):
-    for s in secrets_:
-        if s:
-            text = text.replace(s, s[:4] + "*" * 8)
-    return text
-
-
 # --- a shell at the other end of a pty ----------------------------------------------
 
 class Shell:
@@ -248,6 +241,21 @@ class Shell:
         pre = self.child.before
         self.child.expect(re.escape(tag) + r"DONE (\d+)", timeout=timeout)
         return pre, self.child.before.replace("\r\n", "\n"), int(self.child.match.group(1))
+
+    def run_with(self, cmd, answers, timeout=60):
+        """run(), answering prompts on the way: answers = [(regex, text)]."""
+        self.n += 1
+        tag = "@@%d-%s@@" % (self.n, secrets.token_hex(2))
+        self.child.sendline('echo "%s""BEGIN"; %s; echo "%s""DONE $?"' % (tag, cmd, tag))
+        self.child.expect(re.escape(tag) + r"BEGIN\r?\n", timeout=timeout)
+        pre, out = self.child.before, ""
+        for prompt, answer in answers:
+            self.child.expect(prompt, timeout=timeout)
+            out += self.child.before + self.child.after
+            self.child.sendline(answer)
+        self.child.expect(re.escape(tag) + r"DONE (\d+)", timeout=timeout)
+        out += self.child.before
+        return pre, out.replace("\r\n", "\n"), int(self.child.match.group(1))
 
     def probe(self, aws=False, profile=None, config=None):
         """What this shell holds: its AWS_* / PAM_ASSUME_ROLE_* variables, uid,
@@ -624,11 +632,60 @@ class Bastion:
         return s.child.exitstatus, s.text()
 
     def session_dirs(self, user):
+        """The user's session folders under run_dir (root's view)."""
         d = os.path.join(self.sb.run_dir, str(user.uid))
         try:
-            return sorted(os.path.join(d, n) for n in os.listdir(d))
+            return sorted(os.path.join(d, n) for n in os.listdir(d)
+                          if os.path.isdir(os.path.join(d, n)))
         except OSError:
             return []
+
+    def gone(self, path, timeout=5):
+        """Polls until path no longer exists."""
+        return wait_until(lambda: not os.path.lexists(path), timeout)
+
+    def check_credentials(self, t, label, probe, iam, person, code=None, uid=None, aws=True):
+        """The shell holds what STS issued to iam for integration, in a folder
+        owned by person (0700, files 0600), and (aws) the CLI works with it."""
+        env = probe.get("env", {})
+        rec = issued_for(self.sts, env.get("AWS_ACCESS_KEY_ID"))
+        t.check("%s: AWS variables are the ones STS issued to %s's IAM user" % (label, person.name),
+                rec is not None and rec["user"] == iam and
+                rec["secret_access_key"] == env.get("AWS_SECRET_ACCESS_KEY") and
+                rec["session_token"] == env.get("AWS_SESSION_TOKEN") and
+                rec["role_arn"] == partest.ENVIRONMENTS["integration"] and
+                env.get("AWS_REGION") == "eu-west-1" == env.get("AWS_DEFAULT_REGION") and
+                env.get("AWS_CREDENTIAL_EXPIRATION", "")[:16] == (rec.get("expiration") or "")[:16]
+                and (code is None or rec.get("token_code") == code),
+                json.dumps({"probe": env, "issued": rec}, indent=1))
+        t.check("%s: no code in the shell's environment" % label,
+                "PAM_ASSUME_ROLE_CODE" not in env and
+                (code is None or not any(code in v for v in env.values())), env)
+        d = env.get("PAM_ASSUME_ROLE_DIR", "")
+        if d and os.path.isdir(d):
+            files = partest.session_files(d)
+        else:   # already closed (ssh host cmd): what the shell saw
+            files = {os.path.normpath(os.path.join(d, n)): tuple(v)
+                     for n, v in probe.get("files", {}).items()}
+        want = {d: (person.uid, 0o700)}
+        want.update({os.path.join(d, f): (person.uid, 0o600) for f in ("env", "credentials",
+                                                                      "config", "session")})
+        t.check("%s: session folder under run_dir/%d, owned by %s, 0700, files 0600"
+                % (label, person.uid, person.name),
+                d.startswith(os.path.join(self.sb.run_dir, str(person.uid)) + "/") and
+                all(files.get(p) == v for p, v in want.items()) and
+                all(v == (person.uid, 0o600) for p, v in files.items() if p != d),
+                json.dumps({"dir": d, "files": files}, indent=1))
+        if uid is not None:
+            t.check("%s: the shell runs as uid %d" % (label, uid), probe.get("uid") == uid, probe)
+        if aws:
+            arn = probe.get("arn") or ""
+            t.check("%s: aws sts get-caller-identity names the assumed role and %s"
+                    % (label, person.name),
+                    arn.startswith("arn:aws:sts::222222222222:assumed-role/"
+                                   "govuk-administrators/%s-" % person.name),
+                    probe.get("aws"))
+        return rec, d
 
     # --- the end ---
 

@@ -9,8 +9,8 @@
  *   host: fds=same sigmask=same sigchld=same   (the caller's state kept)
  * Usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] [-w FILE]
  *                   [-c ignore|handler] SERVICE USER
- * STEPS: letters a (auth), o (open), e (print env), w (wait until FILE
- * exists), c (close); default "aoec".
+ * STEPS: letters a (auth), s (setcred), o (open), e (print env), w (wait
+ * until FILE exists), c (close); default "aoec".
  */
 #include <dirent.h>
 #include <signal.h>
@@ -204,6 +204,10 @@ static int step(pam_handle_t *pamh, char c, const char *wait_file)
     case 'a':
         rc = pam_authenticate(pamh, 0);
         printf("auth: %d %s\n", rc, pam_strerror(pamh, rc));
+        break;
+    case 's':
+        rc = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+        printf("setcred: %d %s\n", rc, pam_strerror(pamh, rc));
         break;
     case 'o':
         rc = pam_open_session(pamh, 0);

@@ -1,0 +1,19 @@
+/*
+ * Removing a session folder RUN_DIR/UID/ID as the person, never following a
+ * link. Only system calls (no malloc, no stdio): safe in a child forked from
+ * any host process, threaded or not.
+ */
+#ifndef PAR_RMSESSION_H
+#define PAR_RMSESSION_H
+
+#include <sys/types.h>
+
+/* Removes ID's files and ID itself under the open folder USER_FD; a link
+ * or file in ID's place is removed itself. 0, or -1 with errno set. */
+int par_rm_session_at(int user_fd, const char *id);
+
+/* Opens RUN_DIR/UID (a folder, not a link, owned by UID, mode 0700) and
+ * removes ID in it. */
+int par_rm_session(const char *run_dir, uid_t uid, const char *id);
+
+#endif
