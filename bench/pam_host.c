@@ -9,6 +9,9 @@
  * PAM environment holds no AWS_ACCESS_KEY_ID (unless -n: a control run
  * over a stack without the module, which gives no credentials).
  * Usage: pam_host [-n] SERVICE USER CYCLES FIRST_CODE [CHECKPOINT...]
+ * With CYCLES 0 it runs one cycle per line read on stdin instead and
+ * answers each with "cycle: ok|failed": the per-login cost inside a host
+ * that is already running, as sshd is.
  * Codes are FIRST_CODE, FIRST_CODE+1, ... (six digits, wrapping at 10^6):
  * the helper refuses a code it already sent. Run under pam_wrapper.
  */
@@ -89,7 +92,7 @@ static int has_credentials(pam_handle_t *pamh)
     return key != NULL && key[0] != '\0';
 }
 
-static void one_cycle(struct host *h)
+static int one_cycle(struct host *h)
 {
     struct pam_conv pc = { conv, h };
     pam_handle_t *pamh = NULL;
@@ -113,6 +116,19 @@ static void one_cycle(struct host *h)
     if (pamh != NULL)
         pam_end(pamh, rc);
     h->next_code++;
+    return rc;
+}
+
+/* One cycle per request line on stdin (see the usage above). */
+static int serve_cycles(struct host *h)
+{
+    char line[64];
+
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        printf("cycle: %s\n", one_cycle(h) == PAM_SUCCESS ? "ok" : "failed");
+        fflush(stdout);
+    }
+    return h->failures == 0 ? 0 : 1;
 }
 
 static int parse_count(const char *s, unsigned long *out)
@@ -149,6 +165,8 @@ int main(int argc, char **argv)
         }
     h.service = argv[1];
     h.user = argv[2];
+    if (cycles == 0)
+        return serve_cycles(&h);
     for (unsigned long done = 1; done <= cycles; done++) {
         int report = done == cycles;
 

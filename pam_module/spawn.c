@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "module.h"
@@ -214,22 +215,53 @@ static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r,
     }
 }
 
+/*
+ * Waits until pid has exited or the deadline passed, without reaping it.
+ * A pidfd wakes us the moment the child exits; kernels without pidfd_open
+ * get short, growing sleeps instead.
+ */
+static void wait_exit(pid_t pid, long deadline)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    long nap_us = 200;
+
+    for (;;) {
+        long left = deadline - now_ms();
+        siginfo_t info = { .si_pid = 0 };
+
+        if (left <= 0)
+            break;
+        if (pfd >= 0) {
+            struct pollfd p = { pfd, POLLIN, 0 };
+
+            if (poll(&p, 1, (int)left) != 0 && (p.revents != 0 || errno != EINTR))
+                break;
+            continue;
+        }
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != 0)
+            break;
+        usleep((useconds_t)nap_us);
+        nap_us = nap_us < 5000 ? nap_us * 2 : 5000;
+    }
+    if (pfd >= 0)
+        close(pfd);
+}
+
 /* Reaps pid by the deadline, killing it at the deadline. */
 static enum par_run_result reap(pid_t pid, long deadline, enum par_run_result so_far,
                                 int *status)
 {
-    while (so_far != PAR_RUN_TIMEOUT) {
-        pid_t r = waitpid(pid, status, WNOHANG);
+    if (so_far != PAR_RUN_TIMEOUT) {
+        pid_t r;
 
+        wait_exit(pid, deadline);
+        while ((r = waitpid(pid, status, WNOHANG)) < 0 && errno == EINTR)
+            ;
         if (r == pid)
             return so_far == PAR_RUN_OK && WIFEXITED(*status) && WEXITSTATUS(*status) == 0
                        ? PAR_RUN_OK : PAR_RUN_FAILED;
-        if (r < 0 && errno != EINTR)
+        if (r < 0)
             return PAR_RUN_FAILED;
-        if (now_ms() >= deadline)
-            so_far = PAR_RUN_TIMEOUT;
-        else
-            usleep(5000);
     }
     (void)kill(pid, SIGKILL);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
