@@ -4,11 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "commands.h"
 #include "context.h"
 #include "protocol.h"
@@ -31,7 +34,26 @@ static const char no_session[] =
     "no AWS credentials in this session (PAM_ASSUME_ROLE_DIR is not set): log in again "
     "with your MFA code, or run 'pam-assume-role refresh'";
 
-/* Opens the session folder: ours, private, not a link. */
+/*
+ * Root in a shell of someone else's session (sudo -i, su -): the session,
+ * its keys and its files are the person's, so root acts as them, never the
+ * other way round. Drops uid, gid and groups to OWNER for good.
+ */
+static int become(uid_t owner, char *err, size_t errlen)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+
+    if (getpwuid_r(owner, &pw, buf, sizeof(buf), &res) != 0 || res == NULL ||
+        initgroups(pw.pw_name, pw.pw_gid) != 0 || setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid) != 0 ||
+        setresuid(owner, owner, owner) != 0 || setuid(0) == 0) {
+        snprintf(err, errlen, "cannot act as uid %u, the owner of the session", (unsigned)owner);
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens the session folder: private, not a link, ours (root becomes its owner). */
 static int session_open(struct session *s, const char *dir, char *err, size_t errlen)
 {
     char buf[8192];
@@ -48,6 +70,9 @@ static int session_open(struct session *s, const char *dir, char *err, size_t er
     }
     snprintf(s->path, sizeof(s->path), "%s", dir);
     s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_uid != getuid() && getuid() == 0 &&
+        st.st_uid != 0 && become(st.st_uid, err, errlen) != 0)
+        return -1;
     if (s->fd < 0 || fstat(s->fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077)) {
         snprintf(err, errlen, "the session folder %.200s is gone or not yours (%s): log in "
                  "again, or run 'pam-assume-role refresh'", dir, s->fd < 0 ? strerror(errno) : "owner/mode");
@@ -251,31 +276,81 @@ int par_cmd_env(int argc, char **argv)
     return rc;
 }
 
-int par_cmd_exec(int argc, char **argv)
+/* In a child (which may become the session's owner): ENV's exports, as a
+ * message (protocol.h) on FD. */
+static int send_exports(const char *dir, const char *name, int fd)
 {
     struct session s;
     struct par_creds c;
-    char err[512];
-    const char *dir = session_arg(&argc, &argv);
-    int idx;
+    char err[512], msg[PAR_MSG_MAX];
+    size_t len = 0;
+    int idx, rc = 1;
 
-    if (argc < 4 || strcmp(argv[2], "--") != 0)
-        return fprintf(stderr, "usage: pam-assume-role exec ENV -- CMD [ARGS...]\n"), 2;
     if (session_open(&s, dir, err, sizeof(err)) != 0 ||
-        env_creds(&s, argv[1], &c, &idx, err, sizeof(err)) != 0) {
+        env_creds(&s, name, &c, &idx, err, sizeof(err)) != 0) {
         session_close(&s);
         return fail(err);
     }
     const char *region = meta_env(&s, (size_t)idx, "region");
-    if (setenv("AWS_ACCESS_KEY_ID", c.access_key_id, 1) || setenv("AWS_SECRET_ACCESS_KEY",
-        c.secret_access_key, 1) || setenv("AWS_SESSION_TOKEN", c.session_token, 1) ||
-        setenv("AWS_REGION", region, 1) || setenv("AWS_DEFAULT_REGION", region, 1) ||
-        setenv("AWS_CREDENTIAL_EXPIRATION", c.expiration, 1) ||
-        setenv("PAM_ASSUME_ROLE_ENVIRONMENT", argv[1], 1))
-        return fail("out of memory");
-    unsetenv("AWS_PROFILE");
+    if (par_msg_add(msg, sizeof(msg), &len, "AWS_ACCESS_KEY_ID", c.access_key_id) == 0 &&
+        par_msg_add(msg, sizeof(msg), &len, "AWS_SECRET_ACCESS_KEY", c.secret_access_key) == 0 &&
+        par_msg_add(msg, sizeof(msg), &len, "AWS_SESSION_TOKEN", c.session_token) == 0 &&
+        par_msg_add(msg, sizeof(msg), &len, "AWS_REGION", region) == 0 &&
+        par_msg_add(msg, sizeof(msg), &len, "AWS_DEFAULT_REGION", region) == 0 &&
+        par_msg_add(msg, sizeof(msg), &len, "AWS_CREDENTIAL_EXPIRATION", c.expiration) == 0 &&
+        par_msg_add(msg, sizeof(msg), &len, "PAM_ASSUME_ROLE_ENVIRONMENT", name) == 0 &&
+        par_msg_end(msg, sizeof(msg), &len) == 0 && write(fd, msg, len) == (ssize_t)len)
+        rc = 0;
+    par_wipe(msg, sizeof(msg));
     par_creds_clear(&c);
     session_close(&s);
+    return rc;
+}
+
+/* The exports of ENV, worked out by a child: the caller stays who it is. */
+static int fetch_exports(const char *dir, const char *name, struct par_msg *out)
+{
+    char buf[PAR_MSG_MAX];
+    size_t len = 0;
+    int fds[2], status = 1, rc;
+    pid_t pid;
+
+    if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(send_exports(dir, name, fds[1]));
+    }
+    close(fds[1]);
+    for (ssize_t n; len < sizeof(buf) && (n = read(fds[0], buf + len, sizeof(buf) - len)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fds[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? par_msg_parse(buf, len, out) : -1;
+    par_wipe(buf, sizeof(buf));
+    return rc;
+}
+
+int par_cmd_exec(int argc, char **argv)
+{
+    const char *dir = session_arg(&argc, &argv);
+    struct par_msg vars;
+
+    if (argc < 4 || strcmp(argv[2], "--") != 0)
+        return fprintf(stderr, "usage: pam-assume-role exec ENV -- CMD [ARGS...]\n"), 2;
+    if (fetch_exports(dir, argv[1], &vars) != 0)
+        return 1;   /* the child said why */
+    for (size_t i = 0; i < vars.n; i++)
+        if (setenv(vars.key[i], vars.value[i], 1) != 0)
+            return fail("out of memory");
+    par_msg_free(&vars);
+    unsetenv("AWS_PROFILE");
     execvp(argv[3], argv + 3);
     fprintf(stderr, "pam-assume-role: cannot run %s: %s\n", argv[3], strerror(errno));
     return 127;

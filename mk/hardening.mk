@@ -34,6 +34,9 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(HELPER_OBJ) $(COMMON_OBJ)
 
 fuzz-targets: $(FUZZ_BIN)
 
+# The replay of seeds and crash inputs compiles the harnesses in.
+$(B)/tests/test_fuzz_regressions: $(FUZZ_SRC) tests/fuzz/fuzz_util.h
+
 fuzz-build:
 	$(MAKE) B=$(FUZZ_B) CC=$(SAN_CC) OPTFLAGS="$(FUZZ_OPTFLAGS)" fuzz-targets
 
