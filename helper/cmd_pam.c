@@ -194,7 +194,6 @@ static int write_session(struct par_context *ctx, const struct par_msg *req, cha
 
     if ((user_fd = sd_open_user_dir(ctx->run_dir, ctx->uid, err, errlen)) < 0)
         return -1;
-    sd_sweep(user_fd, NULL);
     if ((sess_fd = sd_create_session(user_fd, id, err, errlen)) < 0) {
         close(user_fd);
         return -1;
@@ -214,12 +213,25 @@ static int write_session(struct par_context *ctx, const struct par_msg *req, cha
     return rc;
 }
 
+/* Folders of this person's sessions that died without closing. */
+static void sweep(const struct par_context *ctx)
+{
+    char err[256];
+    int user_fd = sd_open_user_dir(ctx->run_dir, ctx->uid, err, sizeof(err));
+
+    if (user_fd >= 0) {
+        sd_sweep(user_fd, NULL);
+        close(user_fd);
+    }
+}
+
 static int open_session(struct par_context *ctx, const struct par_msg *req, struct report *r)
 {
     char err[512], msg[512], log[1024], dir[PAR_MAX_PATH];
     char *code = (char *)par_msg_get(req, "code");  /* wiped by par_login_run */
     long long start = par_now_ms();
 
+    sweep(ctx);
     if (!par_valid_mfa_code(code))
         return report_error(r, "AWS MFA code must be 6 digits: run 'pam-assume-role refresh'",
                             NULL);

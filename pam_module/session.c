@@ -1,7 +1,7 @@
 /*
  * The session phase: with a code, the helper (as the person) gets the
- * credentials; the module checks its report and exports them. At close the
- * helper removes the session folder. Every return code is chosen here.
+ * credentials; the module checks its report and exports them (close.c
+ * removes the folder at the end). Every return code is chosen here.
  */
 #include <stdio.h>
 #include <stdlib.h>
