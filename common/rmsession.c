@@ -75,11 +75,11 @@ static void uid_name(uid_t uid, char buf[12])
     buf[n] = '\0';
 }
 
-int par_rm_session(const char *run_dir, uid_t uid, const char *id)
+int par_user_dir_open(const char *run_dir, uid_t uid)
 {
     char name[12];
     struct stat st;
-    int top, fd, rc;
+    int top, fd;
 
     if ((top = open(run_dir, DIR_FLAGS)) < 0)
         return -1;
@@ -93,6 +93,15 @@ int par_rm_session(const char *run_dir, uid_t uid, const char *id)
         errno = EPERM;
         return -1;
     }
+    return fd;
+}
+
+int par_rm_session(const char *run_dir, uid_t uid, const char *id)
+{
+    int fd = par_user_dir_open(run_dir, uid), rc;
+
+    if (fd < 0)
+        return -1;
     rc = par_rm_session_at(fd, id);
     close(fd);
     return rc;

@@ -1,6 +1,6 @@
 /*
- * Removing a session folder RUN_DIR/UID/ID as the person, never following a
- * link. Only system calls (no malloc, no stdio): safe in a child forked from
+ * Opening RUN_DIR/UID and removing a session folder RUN_DIR/UID/ID as the
+ * person, never following a link. Only system calls (no malloc, no stdio): safe in a child forked from
  * any host process, threaded or not.
  */
 #ifndef PAR_RMSESSION_H
@@ -12,8 +12,11 @@
  * or file in ID's place is removed itself. 0, or -1 with errno set. */
 int par_rm_session_at(int user_fd, const char *id);
 
-/* Opens RUN_DIR/UID (a folder, not a link, owned by UID, mode 0700) and
- * removes ID in it. */
+/* Opens RUN_DIR/UID: a folder, not a link, owned by UID, mode 0700. The
+ * descriptor, or -1 (errno set). */
+int par_user_dir_open(const char *run_dir, uid_t uid);
+
+/* Removes ID in RUN_DIR/UID (par_user_dir_open's checks). */
 int par_rm_session(const char *run_dir, uid_t uid, const char *id);
 
 #endif

@@ -30,9 +30,14 @@ struct session {
     struct par_msg meta;
 };
 
+static const char no_credentials_yet[] =
+    "this session holds no AWS credentials yet: run 'pam-assume-role refresh' and type a "
+    "new MFA code";
+
 static const char no_session[] =
-    "no AWS credentials in this session (PAM_ASSUME_ROLE_DIR is not set): log in again "
-    "with your MFA code, or run 'pam-assume-role refresh'";
+    "no AWS session in this shell (PAM_ASSUME_ROLE_DIR is not set): log in through "
+    "pam_assume_role (ssh, sudo -i, su -), or print credentials here with "
+    "'pam-assume-role assume ENV'";
 
 /*
  * Root in a shell of someone else's session (sudo -i, su -): the session,
@@ -271,6 +276,10 @@ int par_cmd_env(int argc, char **argv)
         session_close(&s);
         return fail(err);
     }
+    if (argc < 2 && par_msg_get(&s.meta, "default") == NULL) {
+        session_close(&s);
+        return fail(no_credentials_yet);
+    }
     rc = print_exports(&s, argc == 2 ? argv[1] : par_msg_get(&s.meta, "default"));
     session_close(&s);
     return rc;
@@ -407,6 +416,8 @@ int par_cmd_status(int argc, char **argv)
     }
     if (json)
         printf("\n]}\n");
+    else if (i == 0)
+        fprintf(stderr, "pam-assume-role: %s\n", no_credentials_yet);
     session_close(&s);
     return valid > 0 ? 0 : 1;
 }

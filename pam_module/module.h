@@ -142,6 +142,10 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts);
 /* Removes the exported variables from the PAM environment. */
 void par_drop_vars(pam_handle_t *pamh);
 
+/* empty.c: a session without credentials still gets its (empty) folder. */
+void par_session_leave_empty(pam_handle_t *pamh, const struct par_opts *opts,
+                             const struct par_config *cfg, const struct par_person *p);
+
 /* close.c */
 int par_session_close(pam_handle_t *pamh, const struct par_opts *opts);
 

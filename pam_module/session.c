@@ -57,7 +57,11 @@ static int fail(const struct par_open *o, const char *message, const struct par_
 {
     par_tell(o->pamh, PAM_ERROR_MSG, message);
     log_outcome(o, LOG_ERR, "failed", r, detail);
-    return o->cfg->on_failure == PAR_ON_FAILURE_DENY ? PAM_SESSION_ERR : PAM_SUCCESS;
+    if (o->cfg->on_failure == PAR_ON_FAILURE_DENY)
+        return PAM_SESSION_ERR;
+    if (strcmp(o->person.name, "-") != 0)  /* someone to refresh it later */
+        par_session_leave_empty(o->pamh, o->opts, o->cfg, &o->person);
+    return PAM_SUCCESS;
 }
 
 static int fail_own(const struct par_open *o, const char *what, const char *detail)
@@ -233,9 +237,13 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
     if (code == NULL)
         code = ask_in_session(pamh, opts, &cfg);
     if (code == NULL) {
+        struct par_person p;
+
         par_debug(pamh, opts, "no MFA code: no AWS credentials for this session");
         if (cfg.no_code_hint)
             par_tell(pamh, PAM_TEXT_INFO, PAR_NO_CODE_HINT);
+        if (par_person_find(pamh, opts, &p) == 0)
+            par_session_leave_empty(pamh, opts, &cfg, &p);
         par_config_free(&cfg);
         return PAM_SUCCESS;
     }

@@ -48,7 +48,7 @@ __par_expiry() {
 
 __par_prompt() {
     local __par_line __par_t __par_left
-    [ -n "${PAM_ASSUME_ROLE_DIR:-}" ] && [ -n "${__par_gen:-}" ] || return 0
+    [ -n "${PAM_ASSUME_ROLE_DIR:-}" ] || return 0
     if [ -f "$PAM_ASSUME_ROLE_DIR/env" ] &&
         IFS= read -r __par_line < "$PAM_ASSUME_ROLE_DIR/env" 2>/dev/null &&
         [ "$__par_line" != "$__par_gen" ]; then

@@ -349,6 +349,33 @@ class Sandbox:
         return p
 
 
+CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                   "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CREDENTIAL_EXPIRATION",
+                   "PAM_ASSUME_ROLE_CODE")
+
+
+def credential_files(run_dir, uid):
+    """Files in the person's session folders other than the metadata: a
+    session without credentials keeps a folder holding only "session", for
+    'pam-assume-role refresh'."""
+    top = os.path.join(run_dir, str(uid))
+    found = []
+    if os.path.isdir(top):
+        for sid in os.listdir(top):
+            d = os.path.join(top, sid)
+            if os.path.isdir(d) and not os.path.islink(d):
+                found += [os.path.join(sid, f) for f in os.listdir(d) if f != "session"]
+    return found
+
+
+def no_credentials(env):
+    """No credential in a PAM environment; PAM_ASSUME_ROLE_DIR, if set, names
+    a folder holding nothing but the session's metadata."""
+    d = env.get("PAM_ASSUME_ROLE_DIR")
+    return (not any(v in env for v in CREDENTIAL_VARS) and
+            (d is None or not os.path.isdir(d) or os.listdir(d) == ["session"]))
+
+
 def session_files(path):
     """{name: (uid, mode)} for path and everything under it."""
     out = {}
