@@ -175,6 +175,7 @@ static int env_creds(struct session *s, const char *name, struct par_creds *c, i
                      char *err, size_t errlen)
 {
     int i = find_env(s, name);
+    char file[64];
 
     if (i < 0) {
         snprintf(err, errlen, "this session holds no credentials for '%.32s': run "
@@ -190,14 +191,10 @@ static int env_creds(struct session *s, const char *name, struct par_creds *c, i
         }
         return 0;
     }
-    {
-        char file[64];
-
-        snprintf(file, sizeof(file), "role-%s", name);
-        if (par_read_creds_file(s->fd, file, name, c) == 0 &&
-            par_seconds_left(c->expiration) > RENEW_BEFORE)
-            return 0;
-    }
+    snprintf(file, sizeof(file), "role-%s", name);
+    if (par_read_creds_file(s->fd, file, name, c) == 0 &&
+        par_seconds_left(c->expiration) > RENEW_BEFORE)
+        return 0;
     par_creds_clear(c);
     return renew_role(s, i, c, err, errlen);
 }
