@@ -10,14 +10,6 @@
 #include "template.h"
 #include "wipe.h"
 
-long long par_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static time_t parse_iso(const char *iso)
 {
     struct tm tm;

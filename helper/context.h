@@ -12,6 +12,7 @@
 #include "awsfiles.h"
 #include "config.h"
 #include "login.h"
+#include "proctime.h"
 #include "sts.h"
 
 #define PAR_MAX_LOGIN_ENVS 16
@@ -47,8 +48,6 @@ int par_context_prepare_login(struct par_context *ctx, char *const *envs, size_t
                               char *err, size_t errlen);
 void par_context_free(struct par_context *ctx);
 
-/* Milliseconds on a monotonic clock. */
-long long par_now_ms(void);
 /* "14:05 CET" (or "Mon 30 Nov 14:05 CET" when not today) for an ISO 8601 time. */
 void par_local_time(const char *iso, char *out, size_t outlen);
 /* Seconds from now until an ISO 8601 time (negative: past). */

@@ -2,16 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "proctime.h"
 #include "login.h"
 #include "wipe.h"
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void par_creds_clear(struct par_creds *c)
 {
@@ -136,7 +129,7 @@ static int assume_all(struct par_login *l, const struct par_creds *mfa, struct p
 
 int par_login_run(struct par_login *l, char *code)
 {
-    long long start = now_ms();
+    long long start = par_now_ms();
     long left;
 
     l->message[0] = '\0';
@@ -146,7 +139,7 @@ int par_login_run(struct par_login *l, char *code)
         return run_direct(l, code);
     if (get_session_token(l, code, l->timeout_ms) != 0)
         return -1;
-    left = l->timeout_ms - (long)(now_ms() - start);
+    left = l->timeout_ms - (long)(par_now_ms() - start);
     if (left < 500)
         left = 500;
     return assume_all(l, &l->mfa_session, l->envs, l->n_envs, left);

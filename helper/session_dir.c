@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include "proctime.h"
 #include "protocol.h"
 #include "rmsession.h"
 #include "session_dir.h"
@@ -36,25 +37,12 @@ static int check_private_dir(int fd, uid_t uid, const char *what, char *err, siz
 
 int sd_open_user_dir(const char *run_dir, uid_t uid, char *err, size_t errlen)
 {
-    char name[32], what[300];
-    int top, fd;
+    int fd = par_user_dir_open(run_dir, uid);
 
-    if ((top = open(run_dir, DIR_FLAGS)) < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", run_dir, strerror(errno));
-        return -1;
-    }
-    snprintf(name, sizeof(name), "%u", (unsigned)uid);
-    snprintf(what, sizeof(what), "%s/%s", run_dir, name);
-    fd = openat(top, name, DIR_FLAGS);
-    close(top);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", what, strerror(errno));
-        return -1;
-    }
-    if (check_private_dir(fd, uid, what, err, errlen) != 0) {
-        close(fd);
-        return -1;
-    }
+    if (fd < 0)
+        snprintf(err, errlen, "cannot open %s/%u: %s; it must be a folder of uid %u, mode "
+                 "0700, not a link: ask the admin to remove it", run_dir, (unsigned)uid,
+                 errno == EPERM ? "wrong owner or mode" : strerror(errno), (unsigned)uid);
     return fd;
 }
 
@@ -169,34 +157,6 @@ int sd_remove_session(int user_fd, const char *id)
     return par_rm_session_at(user_fd, id);
 }
 
-long long sd_process_start(pid_t pid)
-{
-    char path[64], buf[1024], *p;
-    long long start = -1;
-    size_t len = 0;
-    int fd;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    len = (size_t)n;
-    buf[len] = '\0';
-    /* Fields after the command name, which may hold spaces and ')'. */
-    if ((p = strrchr(buf, ')')) == NULL)
-        return -1;
-    p++;
-    for (int field = 3; field <= 22 && p != NULL; field++) {
-        p = strchr(p + 1, ' ');
-        if (field == 21 && p != NULL)
-            start = strtoll(p + 1, NULL, 10);
-    }
-    return start;
-}
-
 /* True when the login that made the session is gone. */
 static int session_is_orphan(int user_fd, const char *id)
 {
@@ -221,7 +181,7 @@ static int session_is_orphan(int user_fd, const char *id)
     start_s = par_msg_get(&meta, "session_start");
     if (pid_s != NULL && start_s != NULL) {
         pid_t pid = (pid_t)strtol(pid_s, NULL, 10);
-        long long start = sd_process_start(pid);
+        long long start = par_process_start(pid);
 
         if (start >= 0)
             orphan = start != strtoll(start_s, NULL, 10);

@@ -26,7 +26,5 @@ int sd_read_file(int dir_fd, const char *name, char *buf, size_t cap, size_t *le
 int sd_remove_session(int user_fd, const char *id);
 /* Removes the folders of sessions whose login process is gone (keeps KEEP). */
 int sd_sweep(int user_fd, const char *keep);
-/* Start time of PID in clock ticks (/proc/PID/stat field 22), or -1. */
-long long sd_process_start(pid_t pid);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <sys/random.h>
 #include <curl/curl.h>
+#include "proctime.h"
 #include "sts.h"
 #include "sts_classify.h"
 #include "sts_request.h"
@@ -28,14 +29,6 @@ struct transfer {
     long long retry_at_ms;      /* 0: not waiting for a retry */
     int done;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
@@ -136,7 +129,7 @@ static int start_attempt(CURLM *multi, struct transfer *t, const struct sts_endp
                          long long deadline)
 {
     char host[256], path[256];
-    long budget = (long)(deadline - now_ms());
+    long budget = (long)(deadline - par_now_ms());
 
     if (budget <= 0)
         return -1;
@@ -165,7 +158,7 @@ static long backoff_ms(int attempt)
     long base = 100L << (attempt < 5 ? attempt : 5);
 
     if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-        r = (unsigned int)now_ms();
+        r = (unsigned int)par_now_ms();
     return base / 2 + (long)(r % (unsigned int)base);   /* jitter: [base/2, 1.5 base) */
 }
 
@@ -188,7 +181,7 @@ static void finish_attempt(struct transfer *t, CURLcode result, long long deadli
     if (t->resp != NULL)
         par_wipe(t->resp, t->resp_cap);
     if (sts_should_retry(c, &a) && c->attempts < MAX_ATTEMPTS) {
-        long long at = now_ms() + backoff_ms(c->attempts);
+        long long at = par_now_ms() + backoff_ms(c->attempts);
 
         if (at + 200 < deadline) {
             t->retry_at_ms = at;
@@ -219,7 +212,7 @@ static void drain_messages(CURLM *multi, long long deadline)
 static long start_due_retries(CURLM *multi, struct transfer *ts, size_t n,
                               const struct sts_endpoint *ep, long long deadline)
 {
-    long long now = now_ms(), next = -1;
+    long long now = par_now_ms(), next = -1;
 
     for (size_t i = 0; i < n; i++) {
         struct transfer *t = &ts[i];
@@ -251,7 +244,7 @@ static void run_loop(CURLM *multi, struct transfer *ts, size_t n,
     int running = 0;
 
     while (count_running(ts, n) > 0) {
-        long long now = now_ms();
+        long long now = par_now_ms();
         long wait, next;
 
         if (now >= deadline)
@@ -261,7 +254,7 @@ static void run_loop(CURLM *multi, struct transfer *ts, size_t n,
         drain_messages(multi, deadline);
         if (count_running(ts, n) == 0)
             break;
-        wait = (long)(deadline - now_ms());
+        wait = (long)(deadline - par_now_ms());
         if (next >= 0 && next < wait)
             wait = next;
         if (wait > 200)
@@ -291,7 +284,7 @@ static void release_transfer(CURLM *multi, struct transfer *t, int timed_out)
 int sts_perform(const struct sts_endpoint *ep, struct sts_call *calls, size_t n,
                 long timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = par_now_ms() + timeout_ms;
     struct transfer *ts = calloc(n ? n : 1, sizeof(*ts));
     CURLM *multi = curl_multi_init();
     int rc = 0;

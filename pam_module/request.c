@@ -4,28 +4,7 @@
 #include <unistd.h>
 
 #include "module.h"
-
-/* Start time of this process in clock ticks (/proc/self/stat field 22). */
-static unsigned long long session_start(void)
-{
-    char buf[1024];
-    FILE *f = fopen("/proc/self/stat", "re");
-    size_t n = 0;
-    const char *p;
-    unsigned long long ticks = 0;
-
-    if (f == NULL)
-        return 0;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    p = strrchr(buf, ')');  /* the command name may hold spaces and ')' */
-    for (int i = 0; p != NULL && i < 20; i++)  /* to the space before field 22 */
-        p = strchr(p + 1, ' ');
-    if (p != NULL)
-        sscanf(p + 1, "%llu", &ticks);
-    return ticks;
-}
+#include "proctime.h"
 
 /* key=VALUE for the fixed part, then extra_key=extra_value, then end. */
 int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
@@ -34,7 +13,7 @@ int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char
     char pid[32], start[32];
 
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    snprintf(start, sizeof(start), "%llu", session_start());
+    snprintf(start, sizeof(start), "%lld", par_process_start(getpid()));
     *len = 0;
     if (par_msg_add(buf, cap, len, "version", "1") != 0 ||
         par_msg_add(buf, cap, len, "user", p->name) != 0 ||

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <security/pam_ext.h>
 
+#include "proctime.h"
 #include "module.h"
 #include "valid.h"
 #include "wipe.h"
@@ -27,26 +28,18 @@ struct par_open {
     const struct par_opts *opts;
     const struct par_config *cfg;
     struct par_person person;
-    long start_ms;
+    long long start_ms;
 };
-
-static long clock_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void log_outcome(const struct par_open *o, int prio, const char *result,
                         const struct par_report *r, const char *detail)
 {
     par_log(o->pamh, prio, "open %s: person=%s user=%s service=%s rhost=%s tty=%s "
-            "environment=%s role=%s ms=%ld %s%s", result, o->person.name,
+            "environment=%s role=%s ms=%lld %s%s", result, o->person.name,
             par_item_str(o->pamh, PAM_USER), par_item_str(o->pamh, PAM_SERVICE),
             par_item_str(o->pamh, PAM_RHOST), par_item_str(o->pamh, PAM_TTY),
             r != NULL && r->environment != NULL ? r->environment : "-",
-            r != NULL && r->role_arn != NULL ? r->role_arn : "-", clock_ms() - o->start_ms,
+            r != NULL && r->role_arn != NULL ? r->role_arn : "-", par_now_ms() - o->start_ms,
             r != NULL && r->log != NULL ? "helper: " : "",
             r != NULL && r->log != NULL ? r->log : detail);
 }
@@ -189,7 +182,7 @@ static int run_open(struct par_open *o, const char *code)
 static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
                           const struct par_config *cfg, const char *code)
 {
-    struct par_open o = { pamh, opts, cfg, { .name = "-" }, clock_ms() };
+    struct par_open o = { pamh, opts, cfg, { .name = "-" }, par_now_ms() };
     char err[512];
 
     if (par_person_find(pamh, opts, &o.person) != 0)

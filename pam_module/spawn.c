@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "proctime.h"
 #include "module.h"
 #include "wipe.h"
 
@@ -37,14 +38,6 @@ struct par_child {
 const char *par_helper_path(const struct par_config *cfg)
 {
     return cfg->helper != NULL ? cfg->helper : PAR_HELPER_PATH;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Everything the child needs, prepared before fork (no allocation after it). */
@@ -180,7 +173,7 @@ static int read_some(int fd, struct par_run *run)
 }
 
 /* Feeds the request and collects the report until EOF, error or the deadline. */
-static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r, long deadline)
+static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r, long long deadline)
 {
     size_t written = 0;
     int req_w = *req_fd;
@@ -188,7 +181,7 @@ static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r,
     fcntl(req_w, F_SETFL, O_NONBLOCK);
     for (;;) {
         struct pollfd pfd[2] = { { rep_r, POLLIN, 0 }, { req_w, POLLOUT, 0 } };
-        long left = deadline - now_ms();
+        long long left = deadline - par_now_ms();
         int r;
 
         if (left <= 0)
@@ -220,13 +213,13 @@ static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r,
  * A pidfd wakes us the moment the child exits; kernels without pidfd_open
  * get short, growing sleeps instead.
  */
-static void wait_exit(pid_t pid, long deadline)
+static void wait_exit(pid_t pid, long long deadline)
 {
     int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     long nap_us = 200;
 
     for (;;) {
-        long left = deadline - now_ms();
+        long long left = deadline - par_now_ms();
         siginfo_t info = { .si_pid = 0 };
 
         if (left <= 0)
@@ -248,7 +241,7 @@ static void wait_exit(pid_t pid, long deadline)
 }
 
 /* Reaps pid by the deadline, killing it at the deadline. */
-static enum par_run_result reap(pid_t pid, long deadline, enum par_run_result so_far,
+static enum par_run_result reap(pid_t pid, long long deadline, enum par_run_result so_far,
                                 int *status)
 {
     if (so_far != PAR_RUN_TIMEOUT) {
@@ -270,7 +263,7 @@ static enum par_run_result reap(pid_t pid, long deadline, enum par_run_result so
 }
 
 static enum par_run_result fork_and_talk(struct par_run *run, struct par_child *c,
-                                         int req[2], int rep[2], long deadline)
+                                         int req[2], int rep[2], long long deadline)
 {
     enum par_run_result res;
     pid_t pid = fork();
@@ -304,7 +297,7 @@ enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *per
     struct par_child child;
     struct sigaction dfl, old_chld;
     enum par_run_result res = PAR_RUN_NOSTART;
-    long deadline = now_ms() + deadline_ms;
+    long long deadline = par_now_ms() + deadline_ms;
     int status = 0;
     pid_t pid;
 
@@ -332,7 +325,7 @@ enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *op
     struct par_child child;
     struct sigaction dfl, old_chld;
     int req[2], rep[2];
-    long start = now_ms();
+    long long start = par_now_ms();
     enum par_run_result res;
 
     run->report_len = 0;
@@ -357,7 +350,7 @@ enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *op
     res = fork_and_talk(run, &child, req, rep, start + run->deadline_ms);
     sigaction(SIGCHLD, &old_chld, NULL);
     run->report[run->report_len] = '\0';
-    par_debug(pamh, opts, "helper %s %s: result %d, wait status 0x%x, %ld ms", run->helper,
-              run->command, (int)res, (unsigned)run->wait_status, now_ms() - start);
+    par_debug(pamh, opts, "helper %s %s: result %d, wait status 0x%x, %lld ms", run->helper,
+              run->command, (int)res, (unsigned)run->wait_status, par_now_ms() - start);
     return res;
 }
