@@ -84,8 +84,12 @@ $(B)/pam_module/%.o: pam_module/%.c $(wildcard pam_module/*.h common/*.h) Makefi
 $(HELPER_BIN): $(B)/helper/main.o $(HELPER_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
 
+# -z nodelete: a host that runs many logins (a display manager) loads the
+# module and libconfig once, instead of at every pam_start and unloading
+# them at every pam_end; the module keeps no state between handles.
 $(MODULE_SO): $(MODULE_OBJ) $(COMMON_OBJ) pam_module/pam_assume_role.map
-	$(CC) $(CFLAGS) -shared $(RELRO) -Wl,--version-script=pam_module/pam_assume_role.map \
+	$(CC) $(CFLAGS) -shared $(RELRO) -Wl,-z,nodelete \
+	    -Wl,--version-script=pam_module/pam_assume_role.map \
 	    $(LDFLAGS) -o $@ $(MODULE_OBJ) $(COMMON_OBJ) $(MODULE_LIBS)
 
 # Unit tests link the helper's and module's objects (not their entry points).

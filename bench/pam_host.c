@@ -4,7 +4,11 @@
  * pam_authenticate with a fresh MFA code, pam_open_session,
  * pam_close_session, pam_end), as a login daemon would, and prints after
  * each cycle named in CHECKPOINTS (and after the last one):
- *   cycles: N rss_kb: N fds: N failures: N
+ *   cycles: N rss_kb: N fds: N failures: N heap_used: N heap_kb: N
+ *   anon_kb: N file_kb: N
+ * (heap_used: bytes malloc holds for the program; heap_kb: the heap malloc
+ * took from the system, both from mallinfo2; anon_kb and file_kb: VmRSS
+ * split into private memory and pages of mapped files, such as libraries)
  * A cycle fails when pam_open_session does not succeed or the session's
  * PAM environment holds no AWS_ACCESS_KEY_ID (unless -n: a control run
  * over a stack without the module, which gives no credentials).
@@ -17,6 +21,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +60,17 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
     return PAM_SUCCESS;
 }
 
-static long rss_kb(void)
+/* A "Name:   N kB" line of /proc/self/status, e.g. "VmRSS:" */
+static long status_kb(const char *name)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kb = -1;
+    size_t n = strlen(name);
 
     while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
+        if (strncmp(line, name, n) == 0)
+            kb = strtol(line + n, NULL, 10);
     if (f != NULL)
         fclose(f);
     return kb;
@@ -174,8 +181,12 @@ int main(int argc, char **argv)
         for (int i = 0; i < n_checkpoints; i++)
             report |= checkpoints[i] == done;
         if (report) {
-            printf("cycles: %lu rss_kb: %ld fds: %ld failures: %lu\n", done, rss_kb(),
-                   open_fds(), h.failures);
+            struct mallinfo2 mi = mallinfo2();
+
+            printf("cycles: %lu rss_kb: %ld fds: %ld failures: %lu heap_used: %zu "
+                   "heap_kb: %zu anon_kb: %ld file_kb: %ld\n", done, status_kb("VmRSS:"),
+                   open_fds(), h.failures, mi.uordblks + mi.hblkhd,
+                   (mi.arena + mi.hblkhd) / 1024, status_kb("RssAnon:"), status_kb("RssFile:"));
             fflush(stdout);
         }
     }
