@@ -20,7 +20,6 @@
 #define MAX_STRING        1024
 #define MAX_TEMPLATE      256
 #define MAX_URL           256
-#define MAX_PROFILE_NAME  64
 #define MAX_LINES         65000   /* libconfig keeps line numbers in 16 bits */
 #define MAX_TAGS          50
 #define MAX_TAG_KEY       128
@@ -247,10 +246,7 @@ static const char *check_abs_path(const char *v)
 
 static const char *check_profile_name(const char *v)
 {
-    size_t n = strlen(v);
-
-    if (n == 0 || n > MAX_PROFILE_NAME ||
-        strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@+=,-") != n)
+    if (!par_valid_profile_name(v))
         return "must be an AWS CLI profile name of letters, digits and _.@+=,-";
     return NULL;
 }
@@ -749,7 +745,7 @@ static const struct string_setting string_settings[] = {
     { "proxy", offsetof(struct par_config, proxy), MAX_URL, check_proxy },
     { "helper", offsetof(struct par_config, helper), PAR_MAX_PATH, check_abs_path },
     { "run_dir", offsetof(struct par_config, run_dir), PAR_MAX_PATH, check_abs_path },
-    { "source_profile", offsetof(struct par_config, source_profile), MAX_PROFILE_NAME,
+    { "source_profile", offsetof(struct par_config, source_profile), PAR_MAX_PROFILE_NAME,
       check_profile_name },
     { "profile_template", offsetof(struct par_config, profile_template), MAX_TEMPLATE,
       check_profile_template },

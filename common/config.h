@@ -70,7 +70,7 @@ struct par_config {
 
 /*
  * The directives every template setting understands (profile_template,
- * session_name, mfa_serial_template, tag values); helper/template.c
+ * session_name, mfa_serial_template, tag values); common/template.c
  * expands them: %u user, %e environment, %h short host name, %r remote
  * host, %s PAM service, %d %m %y %Y %H %M %S local time, %% a percent sign.
  */

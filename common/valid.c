@@ -131,6 +131,11 @@ bool par_valid_session_name(const char *s)
     return all_in(s, 2, PAR_MAX_SESSION_NAME, "_+=,.@-", true, true, true);
 }
 
+bool par_valid_profile_name(const char *s)
+{
+    return all_in(s, 1, PAR_MAX_PROFILE_NAME, "_.@+=,-", true, true, true);
+}
+
 bool par_valid_request_id(const char *s)
 {
     return all_in(s, 1, 64, "-", true, true, true);

@@ -15,6 +15,7 @@
 #define PAR_MAX_REGION        32
 #define PAR_MAX_ENV_NAME      32
 #define PAR_MAX_SESSION_NAME  64
+#define PAR_MAX_PROFILE_NAME  64    /* an AWS CLI profile name */
 #define PAR_MAX_PATH          256
 #define PAR_MAX_MESSAGE       512   /* a message or log line, NUL included */
 
@@ -29,6 +30,7 @@ bool par_valid_region(const char *s);          /* e.g. eu-west-1 */
 bool par_valid_env_name(const char *s);        /* [a-z0-9_-]{1,32}, starts alnum */
 bool par_valid_iso8601(const char *s);         /* YYYY-MM-DDTHH:MM:SS[.fff]Z */
 bool par_valid_session_name(const char *s);    /* [\w+=,.@-]{2,64} */
+bool par_valid_profile_name(const char *s);    /* [A-Za-z0-9_.@+=,-]{1,64} */
 bool par_valid_request_id(const char *s);      /* [A-Za-z0-9-]{1,64} */
 bool par_valid_session_id(const char *s);      /* [a-f0-9]{16,64}: our session folder name */
 bool par_valid_message(const char *s);         /* one printable line, < PAR_MAX_MESSAGE */

@@ -10,7 +10,6 @@
 #include "template.h"
 #include "valid.h"
 
-#define MAX_PROFILE_NAME 64
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -45,11 +44,9 @@ static int profile_name(const struct par_config *cfg, const char *user, const ch
                         char *out, size_t outlen, char *err, size_t errlen)
 {
     struct par_template_vars v = { .user = user, .environment = env, .now = time(NULL) };
-    size_t n;
 
     if (par_expand_template(cfg->profile_template, &v, out, outlen) != 0 ||
-        (n = strlen(out)) == 0 ||
-        strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@+=,-") != n) {
+        !par_valid_profile_name(out)) {
         set_err(err, errlen, "profile_template in %s does not give a usable profile name for "
                 "\"%s\": ask an admin to fix it (check-config)", cfg->path, env);
         return -1;
@@ -174,7 +171,7 @@ int par_resolve_target(const struct par_config *cfg, const char *user, const cha
                        const char *environment, struct par_target *out,
                        char *err, size_t errlen)
 {
-    char profile[MAX_PROFILE_NAME + 1];
+    char profile[PAR_MAX_PROFILE_NAME + 1];
 
     memset(out, 0, sizeof(*out));
     if (!par_valid_env_name(environment)) {

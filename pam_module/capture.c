@@ -64,7 +64,7 @@ static int capture_prompt(pam_handle_t *pamh, const struct par_opts *opts)
 
     if (par_load_config(pamh, opts, &cfg) != 0)
         return PAM_IGNORE;  /* no credentials possible: do not ask for a code */
-    par_code_prompt(&cfg, prompt, sizeof(prompt));
+    par_code_prompt(pamh, opts, &cfg, prompt, sizeof(prompt));
     par_config_free(&cfg);
     rc = par_ask(pamh, prompt, &answer);
     if (rc != PAM_SUCCESS || answer == NULL || answer[0] == '\0') {

@@ -1,9 +1,11 @@
 /* The PAM conversation: one echo-off question, one-line messages. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <security/pam_ext.h>
 
 #include "module.h"
+#include "template.h"
 
 int par_ask(pam_handle_t *pamh, const char *prompt, char **answer)
 {
@@ -17,16 +19,51 @@ void par_tell(pam_handle_t *pamh, int style, const char *text)
     (void)pam_prompt(pamh, style, NULL, "%s", text);
 }
 
-void par_code_prompt(const struct par_config *cfg, char *buf, size_t cap)
+/*
+ * %u in profile_template: the person, as for the helper's reading of
+ * ~/.aws/config (resolve.c). An unknown account gets the name as typed: the
+ * prompt must not tell whether an account exists.
+ */
+static const char *template_user(pam_handle_t *pamh, const struct par_opts *opts,
+                                 const struct par_config *cfg, struct par_person *person)
+{
+    if (strstr(cfg->profile_template, "%u") == NULL)
+        return NULL;
+    if (par_person_find(pamh, opts, person) == 0)
+        return person->name;
+    return par_item_str(pamh, PAM_USER);
+}
+
+/*
+ * An environment as the person knows it from the manual: its AWS CLI
+ * profile name (profile_template "govuk-%e": "govuk-integration"); the
+ * environment's own name if the template does not give a profile name.
+ */
+static void profile_name(const struct par_config *cfg, const char *user, const char *env,
+                         char *out, size_t cap)
+{
+    struct par_template_vars v = { .user = user, .environment = env, .now = time(NULL) };
+
+    if (par_expand_template(cfg->profile_template, &v, out, cap) != 0 ||
+        !par_valid_profile_name(out))
+        snprintf(out, cap, "%s", env);
+}
+
+void par_code_prompt(pam_handle_t *pamh, const struct par_opts *opts,
+                     const struct par_config *cfg, char *buf, size_t cap)
 {
     size_t len = 0;
     size_t n = cfg->strategy == PAR_STRATEGY_SESSION ? cfg->n_login_environments : 1;
+    struct par_person person;
+    const char *user = template_user(pamh, opts, cfg, &person);
+    char name[PAR_MAX_PROFILE_NAME + 1];
 
     buf[0] = '\0';
     len += (size_t)snprintf(buf, cap, "AWS MFA code for ");
-    for (size_t i = 0; i < n && i < cfg->n_login_environments && len < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i > 0 ? "," : "",
-                                cfg->login_environments[i]);
+    for (size_t i = 0; i < n && i < cfg->n_login_environments && len < cap; i++) {
+        profile_name(cfg, user, cfg->login_environments[i], name, sizeof(name));
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i > 0 ? "," : "", name);
+    }
     if (cfg->n_login_environments == 0 && len < cap)
         len += (size_t)snprintf(buf + len, cap - len, "AWS");
     if (len < cap)

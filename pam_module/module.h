@@ -55,7 +55,8 @@ int par_load_config(pam_handle_t *pamh, const struct par_opts *opts, struct par_
 int par_ask(pam_handle_t *pamh, const char *prompt, char **answer);
 void par_tell(pam_handle_t *pamh, int style, const char *text);
 /* "AWS MFA code for ENV (Enter to skip): " into buf. */
-void par_code_prompt(const struct par_config *cfg, char *buf, size_t cap);
+void par_code_prompt(pam_handle_t *pamh, const struct par_opts *opts,
+                     const struct par_config *cfg, char *buf, size_t cap);
 bool par_service_is_sshd(pam_handle_t *pamh);
 
 /* capture.c: the auth phase. */

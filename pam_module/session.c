@@ -202,7 +202,7 @@ static char *ask_in_session(pam_handle_t *pamh, const struct par_opts *opts,
 
     if (!opts->session_prompt || par_service_is_sshd(pamh))
         return NULL;  /* sshd refuses prompts in the session phase */
-    par_code_prompt(cfg, prompt, sizeof(prompt));
+    par_code_prompt(pamh, opts, cfg, prompt, sizeof(prompt));
     if (par_ask(pamh, prompt, &answer) != PAM_SUCCESS || answer == NULL || answer[0] == '\0') {
         par_free_secret(answer);
         return NULL;

@@ -611,7 +611,7 @@ class Bastion:
 
     def ssh_login(self, user, code, publickey=False, timeout=30):
         """An interactive ssh login (pty); returns the Shell once the remote
-        shell answers. shell.mfa_env: the environment named in the prompt,
+        shell answers. shell.mfa_env: the environment (profile) named in the prompt,
         shell.login_seconds: code sent -> shell answering, shell.banner:
         what was shown between."""
         s = self.spawn("/usr/bin/ssh", self.ssh_args(user, publickey), timeout=timeout)
