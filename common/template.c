@@ -126,6 +126,19 @@ int par_expand_template(const char *tmpl, const struct par_template_vars *v,
     return expand(tmpl, v, out, outlen, false);
 }
 
+int par_profile_name(const char *tmpl, const char *user, const char *env,
+                     char out[PAR_MAX_PROFILE_NAME + 1])
+{
+    struct par_template_vars v = { .user = user, .environment = env, .now = time(NULL) };
+
+    if (par_expand_template(tmpl, &v, out, PAR_MAX_PROFILE_NAME + 1) != 0 ||
+        !par_valid_profile_name(out)) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 int par_session_name(const char *tmpl, const struct par_template_vars *v,
                      char out[PAR_MAX_SESSION_NAME + 1])
 {

@@ -40,4 +40,12 @@ int par_expand_template(const char *tmpl, const struct par_template_vars *v,
 int par_session_name(const char *tmpl, const struct par_template_vars *v,
                      char out[PAR_MAX_SESSION_NAME + 1]);
 
+/*
+ * The AWS CLI profile of an environment: profile_template expanded with %u
+ * user (NULL: "") and %e env, at the current time. Returns 0, or -1 when it
+ * does not give a profile name (par_valid_profile_name); out is then "".
+ */
+int par_profile_name(const char *tmpl, const char *user, const char *env,
+                     char out[PAR_MAX_PROFILE_NAME + 1]);
+
 #endif

@@ -10,7 +10,6 @@
 #include "template.h"
 #include "valid.h"
 
-
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -41,12 +40,9 @@ static void known_environments(const struct par_config *cfg, char *buf, size_t l
 }
 
 static int profile_name(const struct par_config *cfg, const char *user, const char *env,
-                        char *out, size_t outlen, char *err, size_t errlen)
+                        char out[PAR_MAX_PROFILE_NAME + 1], char *err, size_t errlen)
 {
-    struct par_template_vars v = { .user = user, .environment = env, .now = time(NULL) };
-
-    if (par_expand_template(cfg->profile_template, &v, out, outlen) != 0 ||
-        !par_valid_profile_name(out)) {
+    if (par_profile_name(cfg->profile_template, user, env, out) != 0) {
         set_err(err, errlen, "profile_template in %s does not give a usable profile name for "
                 "\"%s\": ask an admin to fix it (check-config)", cfg->path, env);
         return -1;
@@ -179,7 +175,7 @@ int par_resolve_target(const struct par_config *cfg, const char *user, const cha
                 "digits, _ or -", environment ? environment : "");
         return -1;
     }
-    if (profile_name(cfg, user, environment, profile, sizeof(profile), err, errlen) != 0 ||
+    if (profile_name(cfg, user, environment, profile, err, errlen) != 0 ||
         dup_into(&out->environment, environment, err, errlen) != 0 ||
         dup_into(&out->profile, profile, err, errlen) != 0 ||
         resolve_with_profile(cfg, user, home, par_config_environment(cfg, environment), out,

@@ -1,7 +1,6 @@
 /* The PAM conversation: one echo-off question, one-line messages. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <security/pam_ext.h>
 
 #include "module.h"
@@ -34,21 +33,6 @@ static const char *template_user(pam_handle_t *pamh, const struct par_opts *opts
     return par_item_str(pamh, PAM_USER);
 }
 
-/*
- * An environment as the person knows it from the manual: its AWS CLI
- * profile name (profile_template "govuk-%e": "govuk-integration"); the
- * environment's own name if the template does not give a profile name.
- */
-static void profile_name(const struct par_config *cfg, const char *user, const char *env,
-                         char *out, size_t cap)
-{
-    struct par_template_vars v = { .user = user, .environment = env, .now = time(NULL) };
-
-    if (par_expand_template(cfg->profile_template, &v, out, cap) != 0 ||
-        !par_valid_profile_name(out))
-        snprintf(out, cap, "%s", env);
-}
-
 void par_code_prompt(pam_handle_t *pamh, const struct par_opts *opts,
                      const struct par_config *cfg, char *buf, size_t cap)
 {
@@ -60,9 +44,14 @@ void par_code_prompt(pam_handle_t *pamh, const struct par_opts *opts,
 
     buf[0] = '\0';
     len += (size_t)snprintf(buf, cap, "AWS MFA code for ");
+    /* Each environment as the person knows it from the manual: its AWS CLI
+     * profile ("govuk-integration"), else its own name. */
     for (size_t i = 0; i < n && i < cfg->n_login_environments && len < cap; i++) {
-        profile_name(cfg, user, cfg->login_environments[i], name, sizeof(name));
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i > 0 ? "," : "", name);
+        const char *env = cfg->login_environments[i];
+        const char *shown = par_profile_name(cfg->profile_template, user, env, name) == 0
+                            ? name : env;
+
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i > 0 ? "," : "", shown);
     }
     if (cfg->n_login_environments == 0 && len < cap)
         len += (size_t)snprintf(buf + len, cap - len, "AWS");

@@ -212,6 +212,25 @@ static void test_session_name_unknown_directive(void **state)
     assert_int_equal(errno, EINVAL);
 }
 
+static void test_profile_name(void **state)
+{
+    char out[PAR_MAX_PROFILE_NAME + 1];
+    char long_tmpl[PAR_MAX_PROFILE_NAME + 8];
+
+    (void)state;
+    assert_int_equal(par_profile_name("govuk-%e", "jane.doe", "integration", out), 0);
+    assert_string_equal(out, "govuk-integration");
+    assert_int_equal(par_profile_name("%u-%e", "jane.doe", "staging", out), 0);
+    assert_string_equal(out, "jane.doe-staging");
+    /* A space is not a profile character; a name over 64 does not fit. */
+    assert_int_equal(par_profile_name("aws %e", NULL, "staging", out), -1);
+    assert_string_equal(out, "");
+    memset(long_tmpl, 'p', sizeof(long_tmpl) - 3);
+    memcpy(long_tmpl + sizeof(long_tmpl) - 3, "%e", 3);
+    assert_int_equal(par_profile_name(long_tmpl, NULL, "x", out), -1);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -227,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_session_name_cut_and_padded),
         cmocka_unit_test(test_session_name_huge_value_cut),
         cmocka_unit_test(test_session_name_unknown_directive),
+        cmocka_unit_test(test_profile_name),
     };
 
     /* POSIX TZ: "XXX-2" is two hours east of UTC, with no zone files needed. */
