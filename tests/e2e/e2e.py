@@ -493,18 +493,28 @@ class Bastion:
         if check.returncode != 0:
             raise RuntimeError("sudoers file refused: %s" % check.stdout + check.stderr)
 
-    def install_hook(self):
-        """As 'make install': /etc/profile.d/pam_assume_role.sh (bash, sh login
+    def install_hook(self, ask_every=None):
+        """As 'make install': /etc/profile.d/pam_assume_role.sh with its
+        constant lines naming this test's run dir and helper (bash, sh login
         shells via /etc/profile); zsh (Debian's does not read /etc/profile.d):
-        one line in /etc/zsh/zshrc."""
+        one line in /etc/zsh/zshrc. ask_every: the hook's once-a-minute
+        interval, shorter for a test."""
         with open(HOOK) as f:
-            self.guard.write("/etc/profile.d/pam_assume_role.sh", f.read(), 0o644)
+            text = f.read()
+        lines = {"__par_run_dir": self.sb.run_dir, "__par_helper": HELPER}
+        if ask_every is not None:
+            lines["__par_ask_every"] = str(ask_every)
+        for name, value in lines.items():
+            text = re.sub(r"(?m)^%s=.*$" % name, lambda m, n=name, v=value: "%s=%s" % (n, v),
+                          text)
+        self.guard.write("/etc/profile.d/pam_assume_role.sh", text, 0o644)
         zshrc = "/etc/zsh/zshrc"
+        line = "[ -r /etc/profile.d/pam_assume_role.sh ] && . /etc/profile.d/pam_assume_role.sh\n"
         if os.path.exists(zshrc):
             text = self.guard.read(zshrc)
-            st = os.stat(zshrc)
-            self.guard.write(zshrc, text + "[ -r /etc/profile.d/pam_assume_role.sh ] && "
-                             ". /etc/profile.d/pam_assume_role.sh\n", stat.S_IMODE(st.st_mode))
+            if line not in text:
+                st = os.stat(zshrc)
+                self.guard.write(zshrc, text + line, stat.S_IMODE(st.st_mode))
 
     # --- sshd ---
 
