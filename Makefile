@@ -148,7 +148,10 @@ install: all
 	install -m 0644 config/pam_assume_role.conf.example $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 0644 config/pam.d/* $(DESTDIR)$(EXAMPLEDIR)/pam.d/
 	install -m 0644 config/sshd_config.d/pam_assume_role.conf $(DESTDIR)$(EXAMPLEDIR)/sshd_config.conf
-	install -m 0644 config/profile.d/pam_assume_role.sh $(DESTDIR)$(SYSCONFDIR)/profile.d/
+	sed -e 's|^__par_run_dir=.*|__par_run_dir=$(RUN_DIR)|' \
+	    -e 's|^__par_helper=.*|__par_helper=$(HELPER_PATH)|' config/profile.d/pam_assume_role.sh \
+	    >$(DESTDIR)$(SYSCONFDIR)/profile.d/pam_assume_role.sh
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/profile.d/pam_assume_role.sh
 	install -m 0644 config/tmpfiles.d/pam_assume_role.conf $(DESTDIR)/usr/lib/tmpfiles.d/
 	install -m 0644 config/pam-configs/pam_assume_role $(DESTDIR)/usr/share/pam-configs/
 	@if [ ! -e $(DESTDIR)$(CONFIG_PATH) ]; then \

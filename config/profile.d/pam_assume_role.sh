@@ -235,21 +235,29 @@ __par_load_file() {
     __par_parse "$__par_text" file "$PAM_ASSUME_ROLE_DIR/env" && __par_commit
 }
 
+# The helper's answer to "$@" into $__par_text, within a deadline: the hook
+# runs in front of a prompt.
+__par_run_helper() {
+    if [ -x /usr/bin/timeout ]; then
+        __par_text=$(/usr/bin/timeout 20 "$__par_helper" "$@" 2>/dev/null)
+    else
+        __par_text=$("$__par_helper" "$@" 2>/dev/null)
+    fi
+}
+
 # The current credentials from the helper (it acts as the session's owner),
-# checked as data and staged. 1: no answer; 2: an answer that is refused.
+# checked as data and staged; $1 "or-default": the session's default
+# environment when the shell's own is gone from the session.
+# Returns 1: no answer; 2: an answer that is refused.
 __par_ask_helper() {
     __par_asked_at=$__par_t
     [ -x "$__par_helper" ] || return 1
-    if [ -n "${PAM_ASSUME_ROLE_ENVIRONMENT:-}" ]; then
-        set -- env "$PAM_ASSUME_ROLE_ENVIRONMENT"
-    else
-        set -- env
-    fi
-    # A deadline for the helper: the hook runs in front of a prompt.
-    if [ -x /usr/bin/timeout ]; then
-        __par_text=$(/usr/bin/timeout 20 "$__par_helper" "$@" 2>/dev/null) || return 1
-    else
-        __par_text=$("$__par_helper" "$@" 2>/dev/null) || return 1
+    if [ -z "${PAM_ASSUME_ROLE_ENVIRONMENT:-}" ]; then
+        __par_run_helper env || return 1
+    elif ! __par_run_helper env "$PAM_ASSUME_ROLE_ENVIRONMENT"; then
+        if [ "${1:-}" != or-default ] || ! __par_run_helper env; then
+            return 1
+        fi
     fi
     __par_parse "$__par_text" helper "the answer of 'pam-assume-role env'" || return 2
 }
@@ -352,9 +360,9 @@ __par_ask_for_changes() {
     if [ "${EUID:-}" = 0 ] && ! __par_asked_recently; then
         __par_answer=0
         if [ -n "$__par_told" ]; then
-            __par_ask_helper 2>/dev/null || __par_answer=$?
+            __par_ask_helper or-default 2>/dev/null || __par_answer=$?
         else
-            __par_ask_helper || __par_answer=$?
+            __par_ask_helper or-default || __par_answer=$?
         fi
         if [ "$__par_answer" = 0 ]; then
             __par_told=
@@ -362,6 +370,10 @@ __par_ask_for_changes() {
                 __par_was=${PAM_ASSUME_ROLE_ENVIRONMENT:-}
                 __par_commit
                 __par_say_refreshed "$__par_was"
+            elif [ -z "${PAM_ASSUME_ROLE_ENVIRONMENT:-}" ]; then
+                # PAM exports no environment name: the first answer gives it.
+                PAM_ASSUME_ROLE_ENVIRONMENT=$__par_s_env
+                export PAM_ASSUME_ROLE_ENVIRONMENT
             fi
         elif [ "$__par_answer" = 2 ]; then
             __par_told=1
