@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "context.h"
 #include "prompt.h"
+#include "tracer.h"
 #include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
@@ -83,19 +84,28 @@ static int parse_format(const char *s, enum format *f)
 
 static int ask_code(const struct par_context *ctx, char *code, size_t cap)
 {
-    char prompt[128];
+    char prompt[128], err[512];
+    int rc;
 
     snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
+    if (par_refuse_if_traced(err, sizeof(err)) != 0) {
+        fprintf(stderr, "pam-assume-role: %s\n", err);
+        return -1;
+    }
     if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
+        par_wipe(code, cap);
         fprintf(stderr, "pam-assume-role: the MFA code must be 6 digits from your MFA device\n");
         return -1;
     }
-    if (par_used_code_check(ctx->run_dir, ctx->uid, code) != 0) {
+    rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
+    if (rc == PAR_USED_CODE_SENT)
         fprintf(stderr, "pam-assume-role: this MFA code was already used and AWS accepts each "
                 "code once: wait for the next code\n");
-        return -1;
-    }
-    return 0;
+    else if (rc != PAR_USED_CODE_FREE)
+        fprintf(stderr, "pam-assume-role: %s\n", err);
+    if (rc != PAR_USED_CODE_FREE)
+        par_wipe(code, cap);
+    return rc == PAR_USED_CODE_FREE ? 0 : -1;
 }
 
 static int run(struct par_context *ctx, enum format fmt)
@@ -105,7 +115,6 @@ static int run(struct par_context *ctx, enum format fmt)
 
     if (ask_code(ctx, code, sizeof(code)) != 0)
         return 1;
-    par_used_code_record(ctx->run_dir, ctx->uid, code);
     if (par_login_run(&ctx->login, code) != 0)
         fprintf(stderr, "pam-assume-role: %s\n", ctx->login.message);
     else if (!results_printable(&ctx->login))
