@@ -98,6 +98,9 @@ static int ask_code(const struct par_context *ctx, char *code, size_t cap)
         return -1;
     }
     rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
+    /* No login of the person made RUN_DIR/UID: there is nowhere to record. */
+    if (rc == PAR_USED_CODE_NO_FOLDER)
+        rc = PAR_USED_CODE_FREE;
     if (rc == PAR_USED_CODE_SENT)
         fprintf(stderr, "pam-assume-role: this MFA code was already used and AWS accepts each "
                 "code once: wait for the next code\n");

@@ -38,12 +38,13 @@ static int check_private_dir(int fd, uid_t uid, const char *what, char *err, siz
 
 int sd_open_user_dir(const char *run_dir, uid_t uid, char *err, size_t errlen)
 {
-    int fd = par_user_dir_open(run_dir, uid);
+    int fd = par_user_dir_open(run_dir, uid), saved = errno;
 
     if (fd < 0)
         snprintf(err, errlen, "cannot open %s/%u: %s; it must be a folder of uid %u, mode "
                  "0700, not a link: ask the admin to remove it", run_dir, (unsigned)uid,
                  errno == EPERM ? "wrong owner or mode" : strerror(errno), (unsigned)uid);
+    errno = saved;
     return fd;
 }
 

@@ -14,12 +14,15 @@
 
 #define PAR_USED_CODE_FREE  0   /* recorded now: send it */
 #define PAR_USED_CODE_SENT  1   /* sent in the last two minutes: do not */
+#define PAR_USED_CODE_NO_FOLDER 2 /* RUN_DIR/UID does not exist (no login of the
+                                     person made it): nothing recorded */
 
 /*
  * Checks and records CODE in one step. Returns PAR_USED_CODE_FREE,
- * PAR_USED_CODE_SENT, or -1 when it cannot be recorded (the lock not had
- * within 2 s, the file not writable; err says which): then it must not be
- * sent either.
+ * PAR_USED_CODE_SENT, PAR_USED_CODE_NO_FOLDER (err says so: only
+ * 'assume', outside any login, may send it then), or -1 when it cannot be
+ * recorded (the lock not had within 2 s, the file not writable; err says
+ * which): then it must not be sent either.
  */
 int par_used_code_claim(const char *run_dir, uid_t uid, const char *code, char *err,
                         size_t errlen);
