@@ -482,42 +482,48 @@ static int refresh_envs(struct session *s, struct par_context *ctx, int argc, ch
     return par_context_prepare_login(ctx, n ? envs : NULL, n, err, errlen);
 }
 
-/* New code, new credentials, written over the same session's files. */
-static int refresh(struct session *s, struct par_context *ctx)
+/* Reads a code (never while traced) and claims it as sent; 0 when it may be sent. */
+static int ask_code(const struct par_context *ctx, char *code, size_t cap)
 {
-    char code[16], prompt[128], err[512];
-    const char *pid = par_msg_get(&s->meta, "session_pid");
-    const char *start = par_msg_get(&s->meta, "session_start");
-    int rc = 1;
+    char prompt[128], err[512];
+    int rc;
 
     snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
     if (par_refuse_if_traced(err, sizeof(err)) != 0)
         return fail(err);
-    if (par_read_code(prompt, code, sizeof(code)) != 0 || !par_valid_mfa_code(code)) {
-        par_wipe(code, sizeof(code));
+    if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
+        par_wipe(code, cap);
         return fail("the MFA code must be 6 digits from your MFA device");
     }
-    switch (par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err))) {
-    case PAR_USED_CODE_FREE:
-        break;
-    case PAR_USED_CODE_SENT:
-        par_wipe(code, sizeof(code));
-        return fail("this MFA code was already used and AWS accepts each code once: wait for "
-                    "the next code");
-    default:
-        par_wipe(code, sizeof(code));
-        return fail(err);
-    }
+    rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
+    if (rc == PAR_USED_CODE_FREE)
+        return 0;
+    par_wipe(code, cap);
+    return fail(rc == PAR_USED_CODE_SENT ? "this MFA code was already used and AWS accepts "
+                "each code once: wait for the next code" : err);
+}
+
+/* New code, new credentials, written over the same session's files. */
+static int refresh(struct session *s, struct par_context *ctx)
+{
+    char code[16], err[512];
+    const char *pid = par_msg_get(&s->meta, "session_pid");
+    const char *start = par_msg_get(&s->meta, "session_start");
+    int rc = 1;
+
+    if (ask_code(ctx, code, sizeof(code)) != 0)
+        return 1;
     struct par_session_info info = {
         .user = ctx->user, .dir = s->path, .helper = ctx->helper, .config_path = ctx->config_path,
         .session_pid = pid ? strtoll(pid, NULL, 10) : 0,
         .session_start = start ? strtoll(start, NULL, 10) : 0,
         .session_strategy = ctx->login.session_strategy, .default_env = ctx->login.envs[0].name,
     };
-    if (par_login_run(&ctx->login, code) != 0)
-        fprintf(stderr, "pam-assume-role: %s; the credentials you had are unchanged\n",
-                ctx->login.message);
-    else if (par_session_write(s->fd, &info, &ctx->login, err, sizeof(err)) != 0)
+    if (par_login_run(&ctx->login, code) != 0) {
+        snprintf(err, sizeof(err), "%s; the credentials you had are unchanged",
+                 ctx->login.message);
+        fail(err);
+    } else if (par_session_write(s->fd, &info, &ctx->login, err, sizeof(err)) != 0)
         fail(err);
     else {
         char until[64];
