@@ -23,7 +23,7 @@ CC        ?= gcc
 PKG_CONFIG ?= pkg-config
 B         := build
 
-HELPER_PKGS := libcurl openssl libconfig expat inih
+HELPER_PKGS := libcurl openssl libconfig expat inih json-c
 MODULE_PKGS := pam libconfig
 
 OPTFLAGS  ?= -O2 -g
@@ -140,7 +140,7 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d $(DESTDIR)/usr/lib/tmpfiles.d \
 	    $(DESTDIR)/usr/share/pam-configs
 	install -m 0644 $(MODULE_SO) $(DESTDIR)$(PAMDIR)/pam_assume_role.so
-	install -m 0755 $(HELPER_BIN) $(DESTDIR)$(HELPER_PATH)
+	install -m 0711 $(HELPER_BIN) $(DESTDIR)$(HELPER_PATH)
 	ln -sf $(HELPER_PATH) $(DESTDIR)$(BINDIR)/pam-assume-role
 	install -m 0644 man/pam-assume-role.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/pam_assume_role.conf.5 $(DESTDIR)$(MANDIR)/man5/

@@ -42,10 +42,15 @@ static int add_item(struct par_msg *msg, const char *line, size_t n)
 
 int par_msg_parse(const char *buf, size_t len, struct par_msg *msg)
 {
+    return par_msg_parse_max(buf, len, PAR_MSG_MAX, msg);
+}
+
+int par_msg_parse_max(const char *buf, size_t len, size_t max, struct par_msg *msg)
+{
     size_t pos = 0;
 
     memset(msg, 0, sizeof(*msg));
-    if (buf == NULL || len > PAR_MSG_MAX || memchr(buf, '\0', len) != NULL ||
+    if (buf == NULL || len > max || memchr(buf, '\0', len) != NULL ||
         memchr(buf, '\r', len) != NULL)
         return -1;
     while (pos < len) {

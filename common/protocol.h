@@ -33,7 +33,11 @@
 #include <stddef.h>
 
 #define PAR_MSG_MAX      16384
-#define PAR_MSG_MAX_KEYS 32
+/* A session's metadata (helper/session_files.h) is a message too: 9 keys
+ * and 5 per environment, up to 16 environments with role ARNs of
+ * PAR_MAX_ARN bytes, so it gets a larger size limit of its own. */
+#define PAR_MSG_MAX_KEYS 96
+#define PAR_META_MAX     (64 * 1024)
 
 struct par_msg {
     size_t n;
@@ -43,6 +47,8 @@ struct par_msg {
 
 /* Parses exactly one message; returns 0, or -1 on any deviation (msg empty). */
 int par_msg_parse(const char *buf, size_t len, struct par_msg *msg);
+/* The same, for a message of at most MAX bytes (PAR_META_MAX: metadata). */
+int par_msg_parse_max(const char *buf, size_t len, size_t max, struct par_msg *msg);
 /* The value of KEY, or NULL. */
 const char *par_msg_get(const struct par_msg *msg, const char *key);
 /* Wipes and frees every value (they may be secrets). */

@@ -147,6 +147,32 @@ bool par_valid_session_id(const char *s)
            all_in(s, 16, 64, "abcdef", false, false, true);
 }
 
+/*
+ * Length of the character at p when it may reach a terminal: printable
+ * ASCII, or well-formed UTF-8 none of whose bytes is in 0x80..0x9f (so
+ * neither a C1 control, U+0080..U+009F, nor a byte an 8-bit terminal
+ * reads as one); 0 otherwise.
+ */
+static size_t printable_char_len(const unsigned char *p)
+{
+    size_t n;
+
+    if (*p >= 0x20 && *p < 0x7f)
+        return 1;
+    if (*p >= 0xc2 && *p <= 0xdf)
+        n = 2;
+    else if (*p >= 0xe0 && *p <= 0xef && *p != 0xed)   /* 0xed: only surrogates remain */
+        n = 3;
+    else if (*p >= 0xf0 && *p <= 0xf3)                 /* 0xf4: only 0x80..0x8f follow */
+        n = 4;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (p[i] < 0xa0 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
 bool par_valid_message(const char *s)
 {
     size_t n;
@@ -156,8 +182,33 @@ bool par_valid_message(const char *s)
     n = strlen(s);
     if (n == 0 || n >= PAR_MAX_MESSAGE)
         return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-        if (*p < 0x20 || *p == 0x7f)
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+        size_t len = printable_char_len(p);
+
+        if (len == 0)
             return false;
+        p += len;
+    }
     return true;
+}
+
+void par_clean_line(char *s)
+{
+    unsigned char *in = (unsigned char *)s, *out = (unsigned char *)s;
+
+    while (*in != '\0') {
+        size_t len = printable_char_len(in);
+
+        if (len == 0) {
+            /* Line breaks and tabs become a space; other controls go. */
+            if (*in == '\t' || *in == '\n' || *in == '\r')
+                *out++ = ' ';
+            in++;
+            continue;
+        }
+        memmove(out, in, len);
+        out += len;
+        in += len;
+    }
+    *out = '\0';
 }

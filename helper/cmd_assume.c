@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "context.h"
 #include "prompt.h"
+#include "tracer.h"
 #include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
@@ -81,18 +82,49 @@ static int parse_format(const char *s, enum format *f)
     return 0;
 }
 
+/* One line on stderr, without control characters (values of config files are in it). */
+static void say_error(const char *line)
+{
+    char clean[PAR_MAX_MESSAGE];
+
+    snprintf(clean, sizeof(clean), "%s", line);
+    par_clean_line(clean);
+    fprintf(stderr, "pam-assume-role: %s\n", clean);
+}
+
+/* Checks and records the code as sent; 0 when it may be sent. */
+static int claim_code(const struct par_context *ctx, const char *code)
+{
+    char err[512];
+    int rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
+
+    /* No login of the person made RUN_DIR/UID: there is nowhere to record. */
+    if (rc == PAR_USED_CODE_FREE || rc == PAR_USED_CODE_NO_FOLDER)
+        return 0;
+    if (rc == PAR_USED_CODE_SENT)
+        say_error("this MFA code was already used and AWS accepts each code once: wait for "
+                  "the next code");
+    else
+        say_error(err);
+    return -1;
+}
+
 static int ask_code(const struct par_context *ctx, char *code, size_t cap)
 {
-    char prompt[128];
+    char prompt[128], err[512];
 
     snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
-    if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
-        fprintf(stderr, "pam-assume-role: the MFA code must be 6 digits from your MFA device\n");
+    if (par_refuse_if_traced(err, sizeof(err)) != 0) {
+        say_error(err);
         return -1;
     }
-    if (par_used_code_check(ctx->run_dir, ctx->uid, code) != 0) {
-        fprintf(stderr, "pam-assume-role: this MFA code was already used and AWS accepts each "
-                "code once: wait for the next code\n");
+    if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
+        par_wipe(code, cap);
+        say_error("the MFA code must be 6 digits from your MFA device");
+        return -1;
+    }
+    if (claim_code(ctx, code) != 0) {
+        par_wipe(code, cap);
         return -1;
     }
     return 0;
@@ -105,9 +137,8 @@ static int run(struct par_context *ctx, enum format fmt)
 
     if (ask_code(ctx, code, sizeof(code)) != 0)
         return 1;
-    par_used_code_record(ctx->run_dir, ctx->uid, code);
     if (par_login_run(&ctx->login, code) != 0)
-        fprintf(stderr, "pam-assume-role: %s\n", ctx->login.message);
+        say_error(ctx->login.message);
     else if (!results_printable(&ctx->login))
         fprintf(stderr, "pam-assume-role: STS answered values outside their character sets\n");
     else {
@@ -146,7 +177,7 @@ int par_cmd_assume(int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     if (par_context_load(&ctx, config, flags, err, sizeof(err)) != 0 ||
         par_context_prepare_login(&ctx, argv + i, (size_t)(argc - i), err, sizeof(err)) != 0) {
-        fprintf(stderr, "pam-assume-role: %s\n", err);
+        say_error(err);
         par_context_free(&ctx);
         return 1;
     }

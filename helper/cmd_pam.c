@@ -14,6 +14,7 @@
 #include "protocol.h"
 #include "session_dir.h"
 #include "session_files.h"
+#include "tracer.h"
 #include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
@@ -70,6 +71,7 @@ static int add_line(struct report *r, const char *key, const char *line)
     char cut[PAR_MAX_MESSAGE];
 
     snprintf(cut, sizeof(cut), "%s", line);
+    par_clean_line(cut);
     return par_msg_add(r->buf, sizeof(r->buf), &r->len, key, cut);
 }
 
@@ -237,12 +239,16 @@ static int open_session(struct par_context *ctx, const struct par_msg *req, stru
                             NULL);
     if (par_context_prepare_login(ctx, NULL, 0, err, sizeof(err)) != 0)
         return report_error(r, err, NULL);
-    if (par_used_code_check(ctx->run_dir, ctx->uid, code) != 0) {
+    switch (par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err))) {
+    case PAR_USED_CODE_FREE:
+        break;
+    case PAR_USED_CODE_SENT:
         snprintf(msg, sizeof(msg), "this MFA code was already used and AWS accepts each code "
                  "once: wait for the next code and run 'pam-assume-role refresh'");
         return report_error(r, msg, "result=reused-code (refused locally, AWS not asked)");
+    default:
+        return report_error(r, err, NULL);
     }
-    par_used_code_record(ctx->run_dir, ctx->uid, code);
     if (par_login_run(&ctx->login, code) != 0) {
         log_line(ctx, sts_status_name(ctx->login.envs[0].status), par_now_ms() - start, log,
                  sizeof(log));
@@ -266,6 +272,8 @@ int par_cmd_pam_open(int argc, char **argv)
     int rc;
 
     memset(&ctx, 0, sizeof(ctx));
+    if (par_refuse_if_traced(err, sizeof(err)) != 0)
+        return report_error(&r, err, "result=traced (no code read, AWS not asked)");
     if (read_request(&req) != 0)
         return report_error(&r, "the helper got a malformed request: reinstall pam_assume_role",
                             NULL);

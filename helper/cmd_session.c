@@ -12,12 +12,15 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <json-c/json.h>
 #include "commands.h"
 #include "context.h"
 #include "protocol.h"
 #include "prompt.h"
 #include "session_dir.h"
 #include "session_files.h"
+#include "session_meta.h"
+#include "tracer.h"
 #include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
@@ -59,18 +62,19 @@ static int become(uid_t owner, char *err, size_t errlen)
 }
 
 /* Opens the session folder: private, not a link, ours (root becomes its owner). */
-static int session_open(struct session *s, const char *dir, char *err, size_t errlen)
+static int session_open_dir(struct session *s, const char *dir, char *err, size_t errlen)
 {
-    char buf[8192];
-    size_t len;
     struct stat st;
 
-    memset(s, 0, sizeof(*s));
-    s->fd = -1;
     if (dir == NULL)
         dir = getenv("PAM_ASSUME_ROLE_DIR");
     if (dir == NULL || dir[0] != '/') {
         snprintf(err, errlen, "%s", no_session);
+        return -1;
+    }
+    if (!par_valid_session_path(dir)) {
+        snprintf(err, errlen, "PAM_ASSUME_ROLE_DIR (or --session) is not the path of a session "
+                 "folder: log in again, or unset it");
         return -1;
     }
     snprintf(s->path, sizeof(s->path), "%s", dir);
@@ -79,14 +83,30 @@ static int session_open(struct session *s, const char *dir, char *err, size_t er
         st.st_uid != 0 && become(st.st_uid, err, errlen) != 0)
         return -1;
     if (s->fd < 0 || fstat(s->fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077)) {
-        snprintf(err, errlen, "the session folder %.200s is gone or not yours (%s): log in "
+        snprintf(err, errlen, "the session folder %s is gone or not yours (%s): log in "
                  "again, or run 'pam-assume-role refresh'", dir, s->fd < 0 ? strerror(errno) : "owner/mode");
         return -1;
     }
-    if (sd_read_file(s->fd, "session", buf, sizeof(buf), &len) != 0 ||
-        par_msg_parse(buf, len, &s->meta) != 0) {
-        snprintf(err, errlen, "the session folder %.200s holds no session: run "
-                 "'pam-assume-role refresh'", dir);
+    return 0;
+}
+
+/* The folder, then its metadata, every value of which must fit its set. */
+static int session_open(struct session *s, const char *dir, char *err, size_t errlen)
+{
+    char bad[64];
+
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    if (session_open_dir(s, dir, err, errlen) != 0)
+        return -1;
+    if (sd_read_meta(s->fd, &s->meta) != 0) {
+        snprintf(err, errlen, "the session folder %s holds no session: run "
+                 "'pam-assume-role refresh'", s->path);
+        return -1;
+    }
+    if (par_meta_check(&s->meta, bad, sizeof(bad)) != 0) {
+        snprintf(err, errlen, "%s/session holds a value outside its character set (%s), "
+                 "so nothing of it is shown: log in again for a new session", s->path, bad);
         return -1;
     }
     return 0;
@@ -201,7 +221,11 @@ static int env_creds(struct session *s, const char *name, struct par_creds *c, i
 
 static int fail(const char *err)
 {
-    fprintf(stderr, "pam-assume-role: %s\n", err);
+    char line[PAR_MAX_MESSAGE];
+
+    snprintf(line, sizeof(line), "%s", err);
+    par_clean_line(line);
+    fprintf(stderr, "pam-assume-role: %s\n", line);
     return 1;
 }
 
@@ -251,6 +275,11 @@ static int print_exports(struct session *s, const char *name)
     if (env_creds(s, name, &c, &idx, err, sizeof(err)) != 0)
         return fail(err);
     region = meta_env(s, (size_t)idx, "region");
+    if (!par_valid_region(region) || !par_valid_env_name(name)) {
+        par_creds_clear(&c);
+        return fail("the session's region or environment name is outside its character set: "
+                    "log in again");
+    }
     printf("export AWS_ACCESS_KEY_ID='%s'\nexport AWS_SECRET_ACCESS_KEY='%s'\n"
            "export AWS_SESSION_TOKEN='%s'\nexport AWS_REGION='%s'\nexport AWS_DEFAULT_REGION='%s'\n"
            "export AWS_CREDENTIAL_EXPIRATION='%s'\nexport PAM_ASSUME_ROLE_ENVIRONMENT='%s'\n",
@@ -362,28 +391,53 @@ int par_cmd_exec(int argc, char **argv)
     return 127;
 }
 
-static void status_line(const struct session *s, size_t i, int json)
+/* One environment's line; every value was checked by par_meta_check. */
+static void status_line(const struct session *s, size_t i)
 {
     const char *env = meta_env(s, i, "env"), *role = meta_env(s, i, "role");
-    char exp_key[32], until[64];
-    const char *exp;
-    long long left;
+    const char *exp = meta_env(s, i, "expiration");
+    long long left = par_seconds_left(exp);
+    char until[64];
 
-    snprintf(exp_key, sizeof(exp_key), "expiration_%zu", i);
-    exp = par_msg_get(&s->meta, exp_key);
-    left = par_seconds_left(exp);
     par_local_time(exp, until, sizeof(until));
-    if (json)
-        printf("%s\n  {\"environment\": \"%s\", \"role_arn\": \"%s\", \"expiration\": \"%s\", "
-               "\"seconds_left\": %lld, \"strategy\": \"%s\", \"renews\": %s}", i ? "," : "",
-               env, role, exp, left, is_session_strategy(s) ? "session" : "direct",
-               is_session_strategy(s) ? "true" : "false");
-    else if (left > 0)
+    if (left > 0)
         printf("%-12s %s  until %s (%lld min left)%s\n", env, role, until, left / 60,
                is_session_strategy(s) ? ", renews itself" : "");
     else
         printf("%-12s %s  EXPIRED at %s%s\n", env, role, until,
                is_session_strategy(s) ? " (renews at next use)" : ": run 'pam-assume-role refresh'");
+}
+
+static json_object *status_env_json(const struct session *s, size_t i)
+{
+    json_object *o = json_object_new_object();
+    const char *exp = meta_env(s, i, "expiration");
+    int renews = is_session_strategy(s);
+
+    json_object_object_add(o, "environment", json_object_new_string(meta_env(s, i, "env")));
+    json_object_object_add(o, "role_arn", json_object_new_string(meta_env(s, i, "role")));
+    json_object_object_add(o, "expiration", json_object_new_string(exp));
+    json_object_object_add(o, "seconds_left", json_object_new_int64(par_seconds_left(exp)));
+    json_object_object_add(o, "strategy", json_object_new_string(renews ? "session" : "direct"));
+    json_object_object_add(o, "renews", json_object_new_boolean(renews));
+    return o;
+}
+
+/* {"session": PATH or null, "environments": [...]} on stdout. */
+static int print_status_json(const struct session *s)
+{
+    json_object *top = json_object_new_object(), *envs = json_object_new_array();
+    int rc;
+
+    json_object_object_add(top, "session", s ? json_object_new_string(s->path) : NULL);
+    for (size_t i = 0; s != NULL && meta_env(s, i, "env") != NULL; i++)
+        json_object_array_add(envs, status_env_json(s, i));
+    json_object_object_add(top, "environments", envs);
+    rc = printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+                                                       JSON_C_TO_STRING_SPACED |
+                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(top);
+    return rc < 0 ? -1 : 0;
 }
 
 int par_cmd_status(int argc, char **argv)
@@ -399,24 +453,20 @@ int par_cmd_status(int argc, char **argv)
     if (session_open(&s, dir, err, sizeof(err)) != 0) {
         session_close(&s);
         if (json)
-            printf("{\"session\": null, \"environments\": []}\n");
+            print_status_json(NULL);
         return fail(err);
     }
-    if (json)
-        printf("{\"session\": \"%s\", \"environments\": [", s.path);
     for (i = 0; meta_env(&s, i, "env") != NULL; i++) {
-        char k[32];
-
-        snprintf(k, sizeof(k), "expiration_%zu", i);
-        valid += par_seconds_left(par_msg_get(&s.meta, k)) > 0 || is_session_strategy(&s);
-        status_line(&s, i, json);
+        valid += par_seconds_left(meta_env(&s, i, "expiration")) > 0 || is_session_strategy(&s);
+        if (!json)
+            status_line(&s, i);
     }
     if (json)
-        printf("\n]}\n");
+        print_status_json(&s);
     else if (i == 0)
         fprintf(stderr, "pam-assume-role: %s\n", no_credentials_yet);
     session_close(&s);
-    return valid > 0 ? 0 : 1;
+    return valid > 0 && fflush(stdout) == 0 ? 0 : 1;
 }
 
 static int refresh_envs(struct session *s, struct par_context *ctx, int argc, char **argv,
@@ -432,33 +482,48 @@ static int refresh_envs(struct session *s, struct par_context *ctx, int argc, ch
     return par_context_prepare_login(ctx, n ? envs : NULL, n, err, errlen);
 }
 
+/* Reads a code (never while traced) and claims it as sent; 0 when it may be sent. */
+static int ask_code(const struct par_context *ctx, char *code, size_t cap)
+{
+    char prompt[128], err[512];
+    int rc;
+
+    snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
+    if (par_refuse_if_traced(err, sizeof(err)) != 0)
+        return fail(err);
+    if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
+        par_wipe(code, cap);
+        return fail("the MFA code must be 6 digits from your MFA device");
+    }
+    rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
+    if (rc == PAR_USED_CODE_FREE)
+        return 0;
+    par_wipe(code, cap);
+    return fail(rc == PAR_USED_CODE_SENT ? "this MFA code was already used and AWS accepts "
+                "each code once: wait for the next code" : err);
+}
+
 /* New code, new credentials, written over the same session's files. */
 static int refresh(struct session *s, struct par_context *ctx)
 {
-    char code[16], prompt[128], err[512];
+    char code[16], err[512];
     const char *pid = par_msg_get(&s->meta, "session_pid");
     const char *start = par_msg_get(&s->meta, "session_start");
     int rc = 1;
 
-    snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
-    if (par_read_code(prompt, code, sizeof(code)) != 0 || !par_valid_mfa_code(code))
-        return fail("the MFA code must be 6 digits from your MFA device");
-    if (par_used_code_check(ctx->run_dir, ctx->uid, code) != 0) {
-        par_wipe(code, sizeof(code));
-        return fail("this MFA code was already used and AWS accepts each code once: wait for "
-                    "the next code");
-    }
-    par_used_code_record(ctx->run_dir, ctx->uid, code);
+    if (ask_code(ctx, code, sizeof(code)) != 0)
+        return 1;
     struct par_session_info info = {
         .user = ctx->user, .dir = s->path, .helper = ctx->helper, .config_path = ctx->config_path,
         .session_pid = pid ? strtoll(pid, NULL, 10) : 0,
         .session_start = start ? strtoll(start, NULL, 10) : 0,
         .session_strategy = ctx->login.session_strategy, .default_env = ctx->login.envs[0].name,
     };
-    if (par_login_run(&ctx->login, code) != 0)
-        fprintf(stderr, "pam-assume-role: %s; the credentials you had are unchanged\n",
-                ctx->login.message);
-    else if (par_session_write(s->fd, &info, &ctx->login, err, sizeof(err)) != 0)
+    if (par_login_run(&ctx->login, code) != 0) {
+        snprintf(err, sizeof(err), "%s; the credentials you had are unchanged",
+                 ctx->login.message);
+        fail(err);
+    } else if (par_session_write(s->fd, &info, &ctx->login, err, sizeof(err)) != 0)
         fail(err);
     else {
         char until[64];

@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,12 +38,13 @@ static int check_private_dir(int fd, uid_t uid, const char *what, char *err, siz
 
 int sd_open_user_dir(const char *run_dir, uid_t uid, char *err, size_t errlen)
 {
-    int fd = par_user_dir_open(run_dir, uid);
+    int fd = par_user_dir_open(run_dir, uid), saved = errno;
 
     if (fd < 0)
         snprintf(err, errlen, "cannot open %s/%u: %s; it must be a folder of uid %u, mode "
                  "0700, not a link: ask the admin to remove it", run_dir, (unsigned)uid,
                  errno == EPERM ? "wrong owner or mode" : strerror(errno), (unsigned)uid);
+    errno = saved;
     return fd;
 }
 
@@ -157,39 +159,81 @@ int sd_remove_session(int user_fd, const char *id)
     return par_rm_session_at(user_fd, id);
 }
 
-/* True when the login that made the session is gone. */
+int sd_read_meta(int dir_fd, struct par_msg *meta)
+{
+    char *buf = malloc(PAR_META_MAX + 1);
+    size_t len = 0;
+    int rc = -1;
+
+    memset(meta, 0, sizeof(*meta));
+    if (buf == NULL)
+        return -1;
+    if (sd_read_file(dir_fd, "session", buf, PAR_META_MAX + 1, &len) == 0)
+        rc = par_msg_parse_max(buf, len, PAR_META_MAX, meta);
+    free(buf);
+    return rc;
+}
+
+/* The number after "\nKEY=" in buf (or at its start), or -1. */
+static long long meta_number(const char *buf, const char *key)
+{
+    size_t klen = strlen(key);
+
+    for (const char *line = buf; line != NULL && *line != '\0';) {
+        const char *nl = strchr(line, '\n');
+
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=' && line[klen + 1] >= '0' &&
+            line[klen + 1] <= '9')
+            return strtoll(line + klen + 1, NULL, 10);
+        line = nl ? nl + 1 : NULL;
+    }
+    return -1;
+}
+
+/* True when process PID, started at START (clock ticks), is gone. */
+static int process_gone(long long pid, long long start)
+{
+    long long now_start;
+
+    if (pid <= 0 || pid > INT32_MAX)
+        return 1;
+    now_start = par_process_start((pid_t)pid);
+    if (now_start >= 0)
+        return now_start != start;
+    /* /proc hidden from us (hidepid): ask the kernel instead. */
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/*
+ * True when the login that made the session is gone. The login process is
+ * read from the metadata line by line, so a file that does not parse as a
+ * whole still names it; only a folder whose metadata names no process is
+ * judged by its age (one still being set up has none yet).
+ */
 static int session_is_orphan(int user_fd, const char *id)
 {
-    char buf[4096];
+    char *buf = malloc(PAR_META_MAX + 1);
     size_t len;
-    struct par_msg meta;
-    const char *pid_s, *start_s;
-    int orphan = 0, dir = openat(user_fd, id, DIR_FLAGS);
+    long long pid = -1, start = -1;
+    struct stat st;
+    int orphan, dir = openat(user_fd, id, DIR_FLAGS);
 
-    if (dir < 0)
-        return 1;
-    if (sd_read_file(dir, "session", buf, sizeof(buf), &len) != 0 ||
-        par_msg_parse(buf, len, &meta) != 0) {
-        struct stat st;
-        /* A folder still being set up has no metadata yet: give it time. */
-        orphan = fstat(dir, &st) == 0 && st.st_mtime + 600 < time(NULL);
-        close(dir);
-        return orphan;
+    if (dir < 0 || buf == NULL) {
+        free(buf);
+        if (dir >= 0)
+            close(dir);
+        return dir < 0;
     }
+    if (sd_read_file(dir, "session", buf, PAR_META_MAX + 1, &len) == 0) {
+        pid = meta_number(buf, "session_pid");
+        start = meta_number(buf, "session_start");
+    }
+    free(buf);
+    if (pid >= 0 && start >= 0)
+        orphan = process_gone(pid, start);
+    else
+        orphan = fstat(dir, &st) == 0 && st.st_mtime + SD_SETUP_GRACE < time(NULL);
     close(dir);
-    pid_s = par_msg_get(&meta, "session_pid");
-    start_s = par_msg_get(&meta, "session_start");
-    if (pid_s != NULL && start_s != NULL) {
-        pid_t pid = (pid_t)strtol(pid_s, NULL, 10);
-        long long start = par_process_start(pid);
-
-        if (start >= 0)
-            orphan = start != strtoll(start_s, NULL, 10);
-        else
-            /* /proc hidden from us (hidepid): ask the kernel instead. */
-            orphan = kill(pid, 0) != 0 && errno == ESRCH;
-    }
-    par_msg_free(&meta);
     return orphan;
 }
 

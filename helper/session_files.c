@@ -6,6 +6,7 @@
 #include "protocol.h"
 #include "session_dir.h"
 #include "session_files.h"
+#include "context.h"
 #include "valid.h"
 #include "wipe.h"
 
@@ -155,8 +156,13 @@ static int meta_add_env(char *buf, size_t cap, size_t *len, size_t i, const stru
     return rc;
 }
 
-static int render_meta(char *buf, size_t cap, const struct par_session_info *info,
-                       const struct par_login *l)
+/* Every key the writer can produce must fit what a reader accepts. */
+_Static_assert(SD_META_FIXED_KEYS + SD_META_KEYS_PER_ENV * PAR_MAX_LOGIN_ENVS <= PAR_MSG_MAX_KEYS,
+               "the metadata of PAR_MAX_LOGIN_ENVS environments has more keys than a message");
+_Static_assert(SD_FILE_MAX <= PAR_META_MAX, "metadata rendered larger than a reader accepts");
+
+int par_render_meta(char *buf, size_t cap, const struct par_session_info *info,
+                    const struct par_login *l)
 {
     char num[32];
     size_t len = 0, k = 0;
@@ -261,7 +267,7 @@ int par_session_write(int dir_fd, const struct par_session_info *info,
     else if (def == NULL || par_render_env(buf, SD_FILE_MAX, def, info->dir, info->session_strategy) != 0 ||
              sd_write_file(dir_fd, "env", buf, strlen(buf)) != 0)
         failed = "env";
-    else if (render_meta(buf, SD_FILE_MAX, info, l) != 0 ||
+    else if (par_render_meta(buf, SD_FILE_MAX, info, l) != 0 ||
              sd_write_file(dir_fd, "session", buf, strlen(buf)) != 0)
         failed = "session";
     par_wipe(buf, SD_FILE_MAX);

@@ -32,6 +32,16 @@ struct par_session_info {
 int par_session_write(int dir_fd, const struct par_session_info *info,
                       const struct par_login *l, char *err, size_t errlen);
 
+/* The metadata's keys: version, user, session_pid, session_start, strategy,
+ * default, config, session_name, mfa_expiration; env_N, role_N, region_N,
+ * duration_N, expiration_N for each environment. */
+#define SD_META_FIXED_KEYS   9
+#define SD_META_KEYS_PER_ENV 5
+
+/* Renders the metadata "session" into buf; -1 if it does not fit. */
+int par_render_meta(char *buf, size_t cap, const struct par_session_info *info,
+                    const struct par_login *l);
+
 /* Renders the env file for one environment into buf; -1 if a value does not fit. */
 int par_render_env(char *buf, size_t cap, const struct par_login_env *e, const char *dir,
                    bool renews);

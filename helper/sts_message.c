@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sts.h"
+#include "valid.h"
 
 static const char *const status_names[] = {
     [STS_OK] = "ok",
@@ -161,4 +162,6 @@ void sts_describe(const struct sts_call *c, const struct sts_endpoint *ep,
         describe_aws(c, out, len);
     else
         describe_transport(c, ep, out, len);
+    /* STS's own text is in it, and it reaches terminals and syslog. */
+    par_clean_line(out);
 }

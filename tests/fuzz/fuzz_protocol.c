@@ -3,7 +3,10 @@
  * validator of common/valid.h over every value.
  * Properties: an accepted message serialises back (par_msg_add/par_msg_end)
  * to exactly the input; a value any validator but par_valid_message accepts
- * holds nothing a shell or an INI file would treat specially.
+ * holds nothing a shell or an INI file would treat specially; a line
+ * par_clean_line cleaned holds no control character (par_valid_message
+ * accepts it), and a message parses as session metadata
+ * (par_msg_parse_max) exactly when it parses as a report.
  */
 #include "fuzz_util.h"
 #include "protocol.h"
@@ -19,6 +22,20 @@ static const validator strict_validators[] = {
     par_valid_iso8601,     par_valid_session_name,  par_valid_request_id,
     par_valid_session_id,
 };
+
+static void check_clean(const char *v)
+{
+    char *c = strdup(v);
+
+    FUZZ_CHECK(c != NULL);
+    par_clean_line(c);
+    FUZZ_CHECK(strlen(c) <= strlen(v));
+    if (c[0] != '\0' && strlen(c) < PAR_MAX_MESSAGE)
+        FUZZ_CHECK(par_valid_message(c));
+    if (par_valid_message(v))
+        FUZZ_CHECK(strcmp(c, v) == 0);
+    free(c);
+}
 
 static void check_value(const char *v)
 {
@@ -38,6 +55,7 @@ static void check_value(const char *v)
         FUZZ_CHECK(strlen(v) < 512 && fuzz_one_line(v));
     if (par_valid_mfa_code(v))
         FUZZ_CHECK(strlen(v) == 6 && strspn(v, "0123456789") == 6);
+    check_clean(v);
 }
 
 static void check_round_trip(const struct par_msg *msg, const uint8_t *data, size_t size)
@@ -59,10 +77,13 @@ static void check_round_trip(const struct par_msg *msg, const uint8_t *data, siz
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct par_msg msg;
+    struct par_msg msg, meta;
     char *copy = NULL;
+    int as_meta = par_msg_parse_max((const char *)data, size, PAR_META_MAX, &meta);
 
+    par_msg_free(&meta);
     if (par_msg_parse((const char *)data, size, &msg) == 0) {
+        FUZZ_CHECK(as_meta == 0);
         FUZZ_CHECK(msg.n <= PAR_MSG_MAX_KEYS);
         for (size_t i = 0; i < msg.n; i++) {
             FUZZ_CHECK(strpbrk(msg.value[i], "\r\n") == NULL);
@@ -72,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         par_msg_free(&msg);
     } else {
         FUZZ_CHECK(msg.n == 0);
+        FUZZ_CHECK(as_meta != 0 || size > PAR_MSG_MAX);
     }
     /* The validators on the raw input too, as one C string. */
     copy = malloc(size + 1);
