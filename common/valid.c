@@ -147,28 +147,47 @@ bool par_valid_session_id(const char *s)
            all_in(s, 16, 64, "abcdef", false, false, true);
 }
 
+static bool continuation(unsigned char c)
+{
+    return c >= 0x80 && c <= 0xbf;
+}
+
 /*
  * Length of the character at p when it may reach a terminal: printable
- * ASCII, or well-formed UTF-8 none of whose bytes is in 0x80..0x9f (so
- * neither a C1 control, U+0080..U+009F, nor a byte an 8-bit terminal
- * reads as one); 0 otherwise.
+ * ASCII, or a well-formed UTF-8 sequence (no overlong form, no surrogate)
+ * that is not a C1 control (U+0080..U+009F, which terminals obey like ESC
+ * sequences); 0 otherwise.
  */
 static size_t printable_char_len(const unsigned char *p)
 {
+    unsigned char lo = 0x80, hi = 0xbf;   /* the second byte's range */
     size_t n;
 
     if (*p >= 0x20 && *p < 0x7f)
         return 1;
-    if (*p >= 0xc2 && *p <= 0xdf)
-        n = 2;
-    else if (*p >= 0xe0 && *p <= 0xef && *p != 0xed)   /* 0xed: only surrogates remain */
+    if (*p == 0xc2)
+        return p[1] >= 0xa0 && p[1] <= 0xbf ? 2 : 0;   /* 0x80..0x9f: C1 */
+    if (*p >= 0xc3 && *p <= 0xdf)
+        return continuation(p[1]) ? 2 : 0;
+    if (*p >= 0xe0 && *p <= 0xef) {
         n = 3;
-    else if (*p >= 0xf0 && *p <= 0xf3)                 /* 0xf4: only 0x80..0x8f follow */
+        if (*p == 0xe0)
+            lo = 0xa0;
+        else if (*p == 0xed)
+            hi = 0x9f;
+    } else if (*p >= 0xf0 && *p <= 0xf4) {
         n = 4;
-    else
+        if (*p == 0xf0)
+            lo = 0x90;
+        else if (*p == 0xf4)
+            hi = 0x8f;
+    } else {
         return 0;
-    for (size_t i = 1; i < n; i++)
-        if (p[i] < 0xa0 || p[i] > 0xbf)
+    }
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (!continuation(p[i]))
             return 0;
     return n;
 }

@@ -34,7 +34,7 @@ bool par_valid_profile_name(const char *s);    /* [A-Za-z0-9_.@+=,-]{1,64} */
 bool par_valid_request_id(const char *s);      /* [A-Za-z0-9-]{1,64} */
 bool par_valid_session_id(const char *s);      /* [a-f0-9]{16,64}: our session folder name */
 /* One printable line, < PAR_MAX_MESSAGE: no C0 or C1 control, no DEL, no
- * malformed UTF-8 (and no byte 0x80..0x9f, which 8-bit terminals obey). */
+ * malformed UTF-8 (C1: U+0080..U+009F, which terminals obey like ESC). */
 bool par_valid_message(const char *s);
 /* Drops from S, in place, what par_valid_message refuses (tab, CR and LF
  * become spaces): what is left can be shown on a terminal. */

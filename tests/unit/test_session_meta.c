@@ -150,8 +150,10 @@ static void test_message_controls(void **state)
 
     (void)state;
     assert_true(par_valid_message("AWS refused the request: caf\xc3\xa9 \xc2\xa3 \xe3\xa0\xa0"));
-    /* U+2713 is well-formed, but its bytes 0x9c 0x93 are C1 to an 8-bit terminal. */
-    assert_false(par_valid_message("check \xe2\x9c\x93"));
+    /* U+2713 and U+20AC are well-formed and no control, whatever bytes they use. */
+    assert_true(par_valid_message("check \xe2\x9c\x93 \xe2\x82\xac"));
+    assert_false(par_valid_message("overlong \xc0\xaf"));
+    assert_false(par_valid_message("surrogate \xed\xa0\x80"));
     assert_false(par_valid_message("red \xc2\x9b" "31m"));       /* U+009B CSI */
     assert_false(par_valid_message("next \xc2\x85 line"));        /* U+0085 NEL */
     assert_false(par_valid_message("raw \x9b" "31m"));            /* 8-bit CSI */
