@@ -698,6 +698,69 @@ static void parse_login_environments(struct checker *ck, const config_setting_t 
     }
 }
 
+/* ---- Who gets credentials: target_accounts, invoker_services --------------- */
+
+static const char *check_service_name(const char *v)
+{
+    size_t n = strlen(v);
+
+    if (n == 0 || n > 64 || v[0] == '.' ||
+        strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+        return "must be a PAM service name (a file name in /etc/pam.d) of letters, digits "
+               "and _.-";
+    return NULL;
+}
+
+/* NAME = [ "a", "b" ]; each entry checked, duplicates refused. */
+static void parse_name_list(struct checker *ck, const config_setting_t *root, const char *name,
+                            value_check check, char ***out, size_t *n_out)
+{
+    const config_setting_t *s = config_setting_get_member(root, name);
+    int n;
+
+    if (s == NULL)
+        return;
+    if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+        issue(ck, line_of(s), "%s must be a list of names, e.g. %s = [ \"svc\" ];", name, name);
+        return;
+    }
+    if ((n = config_setting_length(s)) == 0)
+        return;
+    if ((*out = calloc((size_t)n, sizeof(char *))) == NULL) {
+        issue(ck, line_of(s), "out of memory");
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        char *v = NULL;
+
+        if (take_string(ck, e, name, 64, check, &v) != 0)
+            continue;
+        if (par_config_lists(*out, *n_out, v)) {
+            issue(ck, line_of(e), "%s lists \"%s\" twice; keep one", name, v);
+            free(v);
+            continue;
+        }
+        (*out)[(*n_out)++] = v;
+    }
+}
+
+static void parse_recipients(struct checker *ck, const config_setting_t *root,
+                             struct par_config *cfg)
+{
+    parse_name_list(ck, root, "target_accounts", check_user_name, &cfg->target_accounts,
+                    &cfg->n_target_accounts);
+    parse_name_list(ck, root, "invoker_services", check_service_name, &cfg->invoker_services,
+                    &cfg->n_invoker_services);
+}
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
 /* ---- Top level -------------------------------------------------------------- */
 
 static const char *const top_level_names[] = {
@@ -705,7 +768,9 @@ static const char *const top_level_names[] = {
     "connect_timeout_ms", "timeout_ms", "max_response_bytes", "source_profile",
     "profile_template", "session_name", "mfa_serial_template", "strategy",
     "session_duration", "login_environments", "on_failure", "source_identity", "tags",
-    "no_code_hint", "environments", "users", NULL
+    "no_code_hint", "environments", "users",
+    "target_accounts", "invoker_services",
+    NULL
 };
 
 static int set_defaults(struct par_config *cfg, const char *path)
@@ -861,6 +926,7 @@ static void parse_root(struct checker *ck, const config_setting_t *root, struct 
     if ((s = config_setting_get_member(root, "login_environments")) != NULL)
         parse_login_environments(ck, s, cfg);
     check_login_environments(ck, root, cfg);
+    parse_recipients(ck, root, cfg);
 }
 
 /* Runs the whole check; cfg is filled as far as the file allowed. */
@@ -978,6 +1044,8 @@ void par_config_free(struct par_config *cfg)
         free(cfg->users[i].mfa_serial);
     }
     free(cfg->users);
+    free_list(cfg->target_accounts, cfg->n_target_accounts);
+    free_list(cfg->invoker_services, cfg->n_invoker_services);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -996,4 +1064,12 @@ const struct par_user *par_config_user(const struct par_config *cfg, const char 
         if (strcmp(cfg->users[i].name, name) == 0)
             return &cfg->users[i];
     return NULL;
+}
+
+bool par_config_lists(char *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; list != NULL && name != NULL && i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
 }

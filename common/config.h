@@ -60,6 +60,11 @@ struct par_config {
     size_t n_environments;
     struct par_user *users;
     size_t n_users;
+    /* Who may receive the person's credentials, and whose PAM_RUSER counts. */
+    char **target_accounts;       /* accounts besides the person and root; default none */
+    size_t n_target_accounts;
+    char **invoker_services;      /* services besides su, su-l, sudo, sudo-i; default none */
+    size_t n_invoker_services;
 };
 
 /* Flags for par_config_load. */
@@ -98,5 +103,7 @@ int par_config_check_all(const char *path, unsigned flags,
 const struct par_environment *par_config_environment(const struct par_config *cfg,
                                                      const char *name);
 const struct par_user *par_config_user(const struct par_config *cfg, const char *name);
+/* NAME is one of the n entries of list. */
+bool par_config_lists(char *const *list, size_t n, const char *name);
 
 #endif

@@ -69,7 +69,7 @@ int par_session_close(pam_handle_t *pamh, const struct par_opts *opts)
     (void)pam_set_data(pamh, PAR_DIR_DATA, NULL, NULL);
     if (par_load_config(pamh, opts, &cfg) != 0)
         return PAM_SESSION_ERR;
-    if (par_person_find(pamh, opts, &p) != 0) {
+    if (par_person_find(pamh, opts, &cfg, &p) != 0) {
         rc = PAM_SESSION_ERR;
     } else if (!par_session_dir_valid(dir, par_run_dir(&cfg), p.uid)) {
         par_log(pamh, LOG_ERR, "close: '%s' is not a session folder of %s under %s; left "

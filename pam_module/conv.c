@@ -28,7 +28,7 @@ static const char *template_user(pam_handle_t *pamh, const struct par_opts *opts
 {
     if (strstr(cfg->profile_template, "%u") == NULL)
         return NULL;
-    if (par_person_find(pamh, opts, person) == 0)
+    if (par_person_find(pamh, opts, cfg, person) == 0)
         return person->name;
     return par_item_str(pamh, PAM_USER);
 }

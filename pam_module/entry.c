@@ -16,11 +16,17 @@ PAM_EXTERN PAR_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int
 PAM_EXTERN PAR_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
                                          const char **argv)
 {
-    /* Credentials are made in the session phase, where the person is known. */
-    (void)pamh;
-    (void)flags;
+    /*
+     * Credentials are made in the session phase, where the person is known.
+     * Here the code leaves the PAM environment (sshd), or is wiped when the
+     * credentials are deleted (a login that ends without a session).
+     */
     (void)argc;
     (void)argv;
+    if (flags & PAM_DELETE_CRED)
+        par_code_forget(pamh);
+    else
+        par_code_hold(pamh);
     return PAM_SUCCESS;
 }
 

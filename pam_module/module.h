@@ -16,7 +16,7 @@
 #define PAR_EXPORT __attribute__((visibility("default")))
 #define PAR_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-/* The PAM environment name that carries the code from auth to session. */
+/* The PAM environment name that carries the code out of sshd's auth process. */
 #define PAR_CODE_VAR "PAM_ASSUME_ROLE_CODE"
 /* The PAM environment name of the session folder (for the shell and close). */
 #define PAR_DIR_VAR "PAM_ASSUME_ROLE_DIR"
@@ -63,8 +63,12 @@ bool par_service_is_sshd(pam_handle_t *pamh);
 #define PAR_BAD_CODE_MSG "AWS MFA code must be 6 digits; continuing without AWS " \
     "credentials. Run 'pam-assume-role refresh' in your session to try again."
 int par_capture(pam_handle_t *pamh, const struct par_opts *opts);
-/* Takes the code out of the PAM environment (always removing it). */
+/* Takes the code from where auth left it (always removing it there). */
 char *par_take_code(pam_handle_t *pamh);
+/* setcred: moves a code out of the PAM environment (sshd) into pam_set_data. */
+void par_code_hold(pam_handle_t *pamh);
+/* Removes and wipes the code wherever it is (setcred PAM_DELETE_CRED). */
+void par_code_forget(pam_handle_t *pamh);
 
 /* person.c: whose credentials. */
 struct par_person {
@@ -75,12 +79,22 @@ struct par_person {
     char shell[1024];
 };
 
-int par_person_find(pam_handle_t *pamh, const struct par_opts *opts, struct par_person *p);
+int par_person_find(pam_handle_t *pamh, const struct par_opts *opts,
+                    const struct par_config *cfg, struct par_person *p);
+/*
+ * The session's account (PAM_USER, its name into target) may hold p's
+ * credentials: it is p, root, or listed in target_accounts.
+ */
+bool par_target_receives(pam_handle_t *pamh, const struct par_config *cfg,
+                         const struct par_person *p, char *target, size_t cap);
+
 
 /* rundir.c: RUN_DIR (root, 0755) and RUN_DIR/UID (the person, 0700). */
 int par_rundir_prepare(const char *run_dir, const struct par_person *p,
                        char *err, size_t errlen);
 const char *par_run_dir(const struct par_config *cfg);
+/* rundir_parents.c: PARENT opened when no one but root can change it; else -1, err. */
+int par_open_trusted_parent(const char *parent, char *err, size_t errlen);
 
 /* spawn.c: the helper, run as the person with a hard deadline. */
 enum par_run_result {

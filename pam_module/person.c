@@ -1,7 +1,9 @@
 /*
  * Whose credentials: the human who logged in. Under sshd and login that is
  * PAM_USER; under sudo and su (PAM_USER is the target) it is the invoker,
- * PAM_RUSER, or failing that the real uid.
+ * PAM_RUSER, or failing that the real uid. Only su and sudo set PAM_RUSER
+ * from something they checked (elsewhere it may come from the network, as
+ * rlogin's did), so it counts only for them and the admin's invoker_services.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -52,18 +54,45 @@ static int lookup(const char *name, uid_t uid, struct par_person *p)
     return rc;
 }
 
-int par_person_find(pam_handle_t *pamh, const struct par_opts *opts, struct par_person *p)
+static const char *const par_invoker_services[] = { "su", "su-l", "sudo", "sudo-i" };
+
+static bool invoker_counts(pam_handle_t *pamh, const struct par_config *cfg)
+{
+    const char *service = par_item_str(pamh, PAM_SERVICE);
+
+    for (size_t i = 0; i < sizeof(par_invoker_services) / sizeof(par_invoker_services[0]); i++)
+        if (strcmp(service, par_invoker_services[i]) == 0)
+            return true;
+    return par_config_lists(cfg->invoker_services, cfg->n_invoker_services, service);
+}
+
+/* The account of the session, PAM_USER (the target under su and sudo). */
+static int find_target(pam_handle_t *pamh, struct par_person *target)
 {
     const char *user = NULL;
-    const char *ruser = par_item_str(pamh, PAM_RUSER);
-    struct par_person target;
 
-    memset(p, 0, sizeof(*p));
     if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || user == NULL ||
-        user[0] == '\0' || lookup(user, 0, &target) != 0) {
+        user[0] == '\0' || lookup(user, 0, target) != 0) {
         par_log(pamh, LOG_ERR, "the login user '%s' is not a local account; no AWS "
                 "credentials", user != NULL ? user : "");
         return -1;
+    }
+    return 0;
+}
+
+int par_person_find(pam_handle_t *pamh, const struct par_opts *opts,
+                    const struct par_config *cfg, struct par_person *p)
+{
+    const char *user, *ruser = par_item_str(pamh, PAM_RUSER);
+    struct par_person target;
+
+    memset(p, 0, sizeof(*p));
+    if (find_target(pamh, &target) != 0)
+        return -1;
+    user = target.name;
+    if (!invoker_counts(pamh, cfg)) {
+        *p = target;
+        return 0;
     }
     if (ruser[0] != '\0' && strcmp(ruser, user) != 0 && lookup(ruser, 0, p) == 0) {
         par_debug(pamh, opts, "credentials of the invoker %s (PAM_RUSER) for %s",
@@ -78,4 +107,16 @@ int par_person_find(pam_handle_t *pamh, const struct par_opts *opts, struct par_
     }
     *p = target;
     return 0;
+}
+
+bool par_target_receives(pam_handle_t *pamh, const struct par_config *cfg,
+                         const struct par_person *p, char *target, size_t cap)
+{
+    struct par_person t;
+
+    if (find_target(pamh, &t) != 0)
+        return false;
+    snprintf(target, cap, "%s", t.name);
+    return t.uid == p->uid || t.uid == 0 ||
+           par_config_lists(cfg->target_accounts, cfg->n_target_accounts, t.name);
 }

@@ -61,7 +61,6 @@ static int open_parent(const char *run_dir, char *base, size_t cap, char *err, s
 {
     const char *slash = strrchr(run_dir, '/');
     char parent[4096];
-    int fd;
 
     if (run_dir[0] != '/' || slash == NULL || slash[1] == '\0' ||
         strlen(run_dir) >= sizeof(parent) || strlen(slash + 1) >= cap) {
@@ -74,10 +73,7 @@ static int open_parent(const char *run_dir, char *base, size_t cap, char *err, s
     if (slash == run_dir)
         parent[0] = '/';
     strcpy(base, slash + 1);
-    fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        snprintf(err, errlen, "cannot open %s: %s", parent, strerror(errno));
-    return fd;
+    return par_open_trusted_parent(parent, err, errlen);
 }
 
 int par_rundir_prepare(const char *run_dir, const struct par_person *p,

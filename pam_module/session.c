@@ -50,8 +50,13 @@ static int fail(const struct par_open *o, const char *message, const struct par_
 {
     par_tell(o->pamh, PAM_ERROR_MSG, message);
     log_outcome(o, LOG_ERR, "failed", r, detail);
+    /*
+     * Not PAM_SESSION_ERR: sudo treats that one as non-fatal and runs the
+     * command anyway. sudo fails on every other code, and sshd, su and login
+     * on any failure; PAM_PERM_DENIED also says what happened.
+     */
     if (o->cfg->on_failure == PAR_ON_FAILURE_DENY)
-        return PAM_SESSION_ERR;
+        return PAM_PERM_DENIED;
     if (strcmp(o->person.name, "-") != 0)  /* someone to refresh it later */
         par_session_leave_empty(o->pamh, o->opts, o->cfg, &o->person);
     return PAM_SUCCESS;
@@ -185,7 +190,7 @@ static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
     struct par_open o = { pamh, opts, cfg, { .name = "-" }, par_now_ms() };
     char err[512];
 
-    if (par_person_find(pamh, opts, &o.person) != 0)
+    if (par_person_find(pamh, opts, cfg, &o.person) != 0)
         return fail_own(&o, "your account could not be looked up", "no such person");
     if (par_rundir_prepare(par_run_dir(cfg), &o.person, err, sizeof(err)) != 0)
         return fail_own(&o, "the session folder could not be prepared (see syslog)", err);
@@ -214,9 +219,35 @@ static char *ask_in_session(pam_handle_t *pamh, const struct par_opts *opts,
     return NULL;
 }
 
+/*
+ * su - svc, sudo -u svc: every process of svc could read the person's
+ * credentials, so unless the admin listed svc there are none, no folder and
+ * no question; true when that is so (the code, if any, is wiped by the caller).
+ */
+static bool not_for_this_account(pam_handle_t *pamh, const struct par_opts *opts,
+                                 const struct par_config *cfg, bool code_given)
+{
+    struct par_person p;
+    char target[256], msg[768];
+
+    if (par_person_find(pamh, opts, cfg, &p) != 0 ||
+        par_target_receives(pamh, cfg, &p, target, sizeof(target)))
+        return false;
+    if (code_given || cfg->no_code_hint || opts->session_prompt) {
+        snprintf(msg, sizeof(msg), "AWS credentials: not given to %s's session (credentials "
+                 "go only to your own sessions and root's); ask an administrator to list %s "
+                 "in target_accounts", target, target);
+        par_tell(pamh, PAM_TEXT_INFO, msg);
+    }
+    par_log(pamh, LOG_INFO, "open skipped: person=%s user=%s service=%s: %s is not in "
+            "target_accounts; no AWS credentials%s", p.name, target,
+            par_item_str(pamh, PAM_SERVICE), target, code_given ? " (code dropped)" : "");
+    return true;
+}
+
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
 {
-    char *code = par_take_code(pamh);  /* removed from the PAM environment, used or not */
+    char *code = par_take_code(pamh);  /* removed from where auth left it, used or not */
     struct par_config cfg;
     int rc;
 
@@ -227,6 +258,11 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
         par_free_secret(code);
         return PAM_SESSION_ERR;
     }
+    if (not_for_this_account(pamh, opts, &cfg, code != NULL)) {
+        par_free_secret(code);
+        par_config_free(&cfg);
+        return PAM_SUCCESS;
+    }
     if (code == NULL)
         code = ask_in_session(pamh, opts, &cfg);
     if (code == NULL) {
@@ -235,7 +271,7 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
         par_debug(pamh, opts, "no MFA code: no AWS credentials for this session");
         if (cfg.no_code_hint)
             par_tell(pamh, PAM_TEXT_INFO, PAR_NO_CODE_HINT);
-        if (par_person_find(pamh, opts, &p) == 0)
+        if (par_person_find(pamh, opts, &cfg, &p) == 0)
             par_session_leave_empty(pamh, opts, &cfg, &p);
         par_config_free(&cfg);
         return PAM_SUCCESS;

@@ -24,14 +24,13 @@
 #include "module.h"
 #include "wipe.h"
 
-#define PAR_MAX_GROUPS 1024
 #define PAR_ENV_COUNT 6
 
 struct par_child {
     const char *argv[6];
     char env_buf[PAR_ENV_COUNT][1100];
     char *envp[PAR_ENV_COUNT + 1];
-    gid_t groups[PAR_MAX_GROUPS];
+    gid_t *groups;               /* malloc'd before fork; free with child_free */
     size_t n_groups;
 };
 
@@ -40,16 +39,49 @@ const char *par_helper_path(const struct par_config *cfg)
     return cfg->helper != NULL ? cfg->helper : PAR_HELPER_PATH;
 }
 
+/*
+ * The person's groups, as many as the system allows (LDAP and AD accounts
+ * can be in thousands): getgrouplist says how many when the room is short.
+ */
+static int person_groups(const struct par_person *p, struct par_child *c)
+{
+    long max = sysconf(_SC_NGROUPS_MAX);
+    int n = 64;
+
+    for (int tries = 0; tries < 4; tries++) {
+        int room = n;
+
+        free(c->groups);
+        c->groups = calloc((size_t)room + 1, sizeof(gid_t));
+        if (c->groups == NULL)
+            return -1;
+        if (getgrouplist(p->name, p->gid, c->groups, &n) >= 0) {
+            c->n_groups = (size_t)n;
+            return max > 0 && n > max ? -1 : 0;  /* setgroups would refuse: say so now */
+        }
+        if (n <= room)
+            return -1;
+    }
+    return -1;
+}
+
+static void child_free(struct par_child *c)
+{
+    free(c->groups);
+    c->groups = NULL;
+}
+
 /* Everything the child needs, prepared before fork (no allocation after it). */
 static int prepare_child(const struct par_run *run, struct par_child *c)
 {
     const struct par_person *p = run->person;
-    int n = PAR_MAX_GROUPS;
     const char *fmt[PAR_ENV_COUNT][2] = {
         { "PATH=", "/usr/bin:/bin" }, { "HOME=", p->home }, { "USER=", p->name },
         { "LOGNAME=", p->name }, { "SHELL=", p->shell }, { "LANG=", "C.UTF-8" },
     };
 
+    c->groups = NULL;
+    c->n_groups = 0;
     c->argv[0] = "pam-assume-role";
     c->argv[1] = run->command;
     c->argv[2] = "-c";
@@ -64,10 +96,7 @@ static int prepare_child(const struct par_run *run, struct par_child *c)
         c->envp[i] = c->env_buf[i];
     }
     c->envp[PAR_ENV_COUNT] = NULL;
-    if (getgrouplist(p->name, p->gid, c->groups, &n) < 0)
-        return -1;
-    c->n_groups = (size_t)n;
-    return 0;
+    return person_groups(p, c);
 }
 
 /* Moves fd to the lowest free number >= 3 so dup2 onto 0..2 cannot clash. */
@@ -302,7 +331,9 @@ enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *per
     pid_t pid;
 
     if (prepare_child(&run, &child) != 0) {
-        par_log(pamh, LOG_ERR, "cannot act as %s: the account is incomplete", person->name);
+        child_free(&child);
+        par_log(pamh, LOG_ERR, "cannot act as %s: the account is incomplete or in more "
+                "groups than the system allows", person->name);
         return PAR_RUN_NOSTART;
     }
     memset(&dfl, 0, sizeof(dfl));
@@ -316,6 +347,7 @@ enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *per
     if (pid > 0)
         res = reap(pid, deadline, PAR_RUN_OK, &status);
     sigaction(SIGCHLD, &old_chld, NULL);
+    child_free(&child);
     return res;
 }
 
@@ -331,16 +363,18 @@ enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *op
     run->report_len = 0;
     run->report[0] = '\0';
     run->wait_status = 0;
-    if (run->helper[0] != '/' || prepare_child(run, &child) != 0) {
+    child.groups = NULL;
+    if (run->helper[0] != '/' || prepare_child(run, &child) != 0 || pipe2(req, O_CLOEXEC) != 0) {
+        child_free(&child);
         par_log(pamh, LOG_ERR, "cannot start helper '%s': it must be an absolute path and "
-                "the person's account must be complete", run->helper);
+                "the person's account must be complete, in no more groups than the system "
+                "allows", run->helper);
         return PAR_RUN_NOSTART;
     }
-    if (pipe2(req, O_CLOEXEC) != 0)
-        return PAR_RUN_NOSTART;
     if (pipe2(rep, O_CLOEXEC) != 0) {
         close(req[0]);
         close(req[1]);
+        child_free(&child);
         return PAR_RUN_NOSTART;
     }
     /* A host handler that reaps every child would steal the helper's status. */
@@ -349,6 +383,7 @@ enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *op
     sigaction(SIGCHLD, &dfl, &old_chld);
     res = fork_and_talk(run, &child, req, rep, start + run->deadline_ms);
     sigaction(SIGCHLD, &old_chld, NULL);
+    child_free(&child);
     run->report[run->report_len] = '\0';
     par_debug(pamh, opts, "helper %s %s: result %d, wait status 0x%x, %lld ms", run->helper,
               run->command, (int)res, (unsigned)run->wait_status, par_now_ms() - start);

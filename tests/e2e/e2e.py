@@ -518,9 +518,11 @@ class Bastion:
 
     # --- sshd ---
 
-    def start_sshd(self, key_users=()):
+    def start_sshd(self, key_users=(), password_auth=False):
         """Debian's sshd on 127.0.0.1, started as sshd-partest-XXXX so that PAM
-        uses /etc/pam.d/sshd-partest-XXXX; key_users must give a key first."""
+        uses /etc/pam.d/sshd-partest-XXXX; key_users must give a key first;
+        password_auth: PasswordAuthentication yes (the snippet's
+        keyboard-interactive stays on)."""
         if not os.path.isdir("/run/sshd"):
             os.mkdir("/run/sshd", 0o755)
             self.made_run_sshd = True
@@ -533,7 +535,8 @@ class Bastion:
         lines = ["Include %s" % SSHD_SNIPPET,
                  "ListenAddress 127.0.0.1", "Port %d" % self.sshd_port,
                  "HostKey %s" % key, "PidFile %s" % os.path.join(d, "sshd.pid"),
-                 "PasswordAuthentication no", "PubkeyAuthentication yes",
+                 "PasswordAuthentication %s" % ("yes" if password_auth else "no"),
+                 "PubkeyAuthentication yes",
                  "PermitRootLogin no", "AllowUsers %s" % " ".join(self.user_names()),
                  "AuthorizedKeysFile .ssh/authorized_keys", "PrintMotd no",
                  "PrintLastLog no", "UseDNS no", "LogLevel VERBOSE", "MaxStartups 20",

@@ -301,10 +301,10 @@ class Sandbox:
     # --- running PAM ----------------------------------------------------------
 
     def driver_cmd(self, service, user, steps="aoec", ruser=None, rhost=None, tty=None,
-                   wait_file=None, sigchld=None):
+                   wait_file=None, sigchld=None, session_user=None):
         cmd = [DRIVER, "-s", steps]
         for flag, value in (("-r", ruser), ("-h", rhost), ("-t", tty), ("-w", wait_file),
-                            ("-c", sigchld)):
+                            ("-c", sigchld), ("-U", session_user)):
             if value is not None:
                 cmd += [flag, value]
         return cmd + [service, user]

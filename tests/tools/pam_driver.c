@@ -8,9 +8,10 @@
  *   env-count: N          then N lines "env: NAME=VALUE", the PAM environment
  *   host: fds=same sigmask=same sigchld=same   (the caller's state kept)
  * Usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] [-w FILE]
- *                   [-c ignore|handler] SERVICE USER
- * STEPS: letters a (auth), s (setcred), o (open), e (print env), w (wait
- * until FILE exists), c (close); default "aoec".
+ *                   [-c ignore|handler] [-U USER2] SERVICE USER
+ * STEPS: letters a (auth), s (setcred), d (setcred PAM_DELETE_CRED), o
+ * (open), e (print env), w (wait until FILE exists), u (PAM_USER = USER2,
+ * as sudo does between auth and session), c (close); default "aoec".
  */
 #include <dirent.h>
 #include <signal.h>
@@ -194,7 +195,7 @@ static void print_env(pam_handle_t *pamh)
     free(env);
 }
 
-static int step(pam_handle_t *pamh, char c, const char *wait_file)
+static int step(pam_handle_t *pamh, char c, const char *wait_file, const char *user2)
 {
     struct timespec t0;
     int rc = PAM_SUCCESS;
@@ -208,6 +209,14 @@ static int step(pam_handle_t *pamh, char c, const char *wait_file)
     case 's':
         rc = pam_setcred(pamh, PAM_ESTABLISH_CRED);
         printf("setcred: %d %s\n", rc, pam_strerror(pamh, rc));
+        break;
+    case 'd':
+        rc = pam_setcred(pamh, PAM_DELETE_CRED);
+        printf("setcred: %d %s\n", rc, pam_strerror(pamh, rc));
+        break;
+    case 'u':
+        rc = pam_set_item(pamh, PAM_USER, user2);
+        printf("user: %s\n", user2 != NULL ? user2 : "(none)");
         break;
     case 'o':
         rc = pam_open_session(pamh, 0);
@@ -235,12 +244,12 @@ int main(int argc, char **argv)
     struct answers a = { { NULL }, 0, 0 };
     struct pam_conv pc = { conv, &a };
     const char *ruser = NULL, *rhost = NULL, *tty = NULL, *steps = "aoec";
-    const char *wait_file = NULL, *chld = NULL;
+    const char *wait_file = NULL, *chld = NULL, *user2 = NULL;
     struct host_state before;
     pam_handle_t *pamh = NULL;
     int opt, rc;
 
-    while ((opt = getopt(argc, argv, "r:h:t:s:w:c:")) != -1) {
+    while ((opt = getopt(argc, argv, "r:h:t:s:w:c:U:")) != -1) {
         switch (opt) {
         case 'r': ruser = optarg; break;
         case 'h': rhost = optarg; break;
@@ -248,12 +257,13 @@ int main(int argc, char **argv)
         case 's': steps = optarg; break;
         case 'w': wait_file = optarg; break;
         case 'c': chld = optarg; break;
+        case 'U': user2 = optarg; break;
         default: return 2;
         }
     }
     if (argc - optind != 2) {
         fprintf(stderr, "usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] "
-                "[-w FILE] [-c ignore|handler] SERVICE USER\n");
+                "[-w FILE] [-c ignore|handler] [-U USER2] SERVICE USER\n");
         return 2;
     }
     read_answers(&a);
@@ -272,7 +282,7 @@ int main(int argc, char **argv)
         pam_set_item(pamh, PAM_TTY, tty);
     printf("pid: %ld\n", (long)getpid());
     for (const char *s = steps; *s != '\0'; s++)
-        step(pamh, *s, wait_file);
+        step(pamh, *s, wait_file, user2);
     report_host(&before);
     pam_end(pamh, PAM_SUCCESS);
     for (size_t i = 0; i < a.n; i++)

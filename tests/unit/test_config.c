@@ -186,6 +186,27 @@ static void test_shipped_example(void **state)
     par_config_free(&cfg);
 }
 
+static void test_recipient_lists(void **state)
+{
+    struct par_config cfg;
+    char err[PAR_CONFIG_ERR_MAX], text[512];
+
+    (void)state;
+    assert_int_equal(load_text(minimal, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.n_target_accounts, 0);
+    assert_int_equal(cfg.n_invoker_services, 0);
+    assert_false(par_config_lists(cfg.target_accounts, cfg.n_target_accounts, "svc"));
+    par_config_free(&cfg);
+    snprintf(text, sizeof(text), "target_accounts = [ \"svc\", \"deploy\" ];\n"
+             "invoker_services = [ \"doas\" ];\n%s", minimal);
+    assert_int_equal(load_text(text, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.n_target_accounts, 2);
+    assert_true(par_config_lists(cfg.target_accounts, cfg.n_target_accounts, "deploy"));
+    assert_false(par_config_lists(cfg.target_accounts, cfg.n_target_accounts, "root"));
+    assert_true(par_config_lists(cfg.invoker_services, cfg.n_invoker_services, "doas"));
+    par_config_free(&cfg);
+}
+
 static void test_loopback_http_allowed(void **state)
 {
     static const char *const endpoints[] = {
@@ -312,6 +333,14 @@ static const struct bad_case bad_cases[] = {
       "region must be one line" },
     { "include_refused", ENVS "  @include \"/tmp/other.conf\"\n", 2,
       "@include is not supported" },
+    { "target_accounts_not_list", ENVS "target_accounts = \"svc\";\n", 2,
+      "target_accounts must be a list of names" },
+    { "target_accounts_bad_name", ENVS "target_accounts = [ \"-svc\" ];\n", 2,
+      "target_accounts = \"-svc\": must be a login name" },
+    { "target_accounts_twice", ENVS "target_accounts = [ \"svc\",\n \"svc\" ];\n", 3,
+      "target_accounts lists \"svc\" twice; keep one" },
+    { "invoker_services_bad_name", ENVS "invoker_services = [ \"../sshd\" ];\n", 2,
+      "invoker_services = \"../sshd\": must be a PAM service name" },
 };
 
 static void test_bad_case(void **state)
@@ -484,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_shipped_example),
         cmocka_unit_test(test_loopback_http_allowed),
+        cmocka_unit_test(test_recipient_lists),
         cmocka_unit_test(test_check_all_reports_every_error),
         cmocka_unit_test(test_check_all_good_file),
         cmocka_unit_test(test_not_root_owned_refused),
