@@ -20,6 +20,8 @@
 #define PAR_CODE_VAR "PAM_ASSUME_ROLE_CODE"
 /* The PAM environment name of the session folder (for the shell and close). */
 #define PAR_DIR_VAR "PAM_ASSUME_ROLE_DIR"
+/* The PAM environment name of the exported environment ("integration"). */
+#define PAR_ENV_VAR "PAM_ASSUME_ROLE_ENVIRONMENT"
 /* pam_set_data key of the session folder, kept from open to close. */
 #define PAR_DIR_DATA "pam_assume_role_session_dir"
 /* Extra time the module grants the helper beyond the config's STS budget. */

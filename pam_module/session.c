@@ -20,7 +20,7 @@
 
 static const char *const par_exported[] = {
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-    "AWS_DEFAULT_REGION", "AWS_CREDENTIAL_EXPIRATION", PAR_DIR_VAR,
+    "AWS_DEFAULT_REGION", "AWS_CREDENTIAL_EXPIRATION", PAR_DIR_VAR, PAR_ENV_VAR,
 };
 
 struct par_open {
@@ -103,7 +103,7 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 static int export(pam_handle_t *pamh, const struct par_report *r)
 {
     const char *values[] = { r->access_key_id, r->secret_key, r->session_token, r->region,
-                             r->region, r->expiration, r->session_dir };
+                             r->region, r->expiration, r->session_dir, r->environment };
     char *dir = strdup(r->session_dir);
     int rc = dir == NULL ? PAM_BUF_ERR : PAM_SUCCESS;
 
