@@ -60,7 +60,15 @@ struct par_config {
     size_t n_environments;
     struct par_user *users;
     size_t n_users;
+
+    /* Each person's RUN_DIR/UID is a tmpfs of its own, bounded in size and
+     * inodes, so nobody can fill /run; size 0: the plain folder, unbounded. */
+    long user_dir_size_kb;        /* default PAR_USER_DIR_SIZE_KB */
+    long user_dir_inodes;         /* default PAR_USER_DIR_INODES */
 };
+
+#define PAR_USER_DIR_SIZE_KB 1024
+#define PAR_USER_DIR_INODES  512
 
 /* Flags for par_config_load. */
 #define PAR_CONFIG_INSECURE_ANY_OWNER 0x1  /* tests only: skip the owner check */
