@@ -131,7 +131,8 @@ static int mount_or_fall_back(pam_handle_t *pamh, const struct par_config *cfg, 
     if (mount_over(fd, cfg, p) == 0)
         return check_mounted(run_fd, run_dev, name, shown, p, err, errlen);
     if (errno != EPERM && errno != ENODEV) {
-        snprintf(err, errlen, "cannot mount a tmpfs on %s: %s", shown, strerror(errno));
+        snprintf(err, errlen, "cannot mount a tmpfs on %s through /proc/self/fd: %s; check "
+                 "that /proc is mounted", shown, strerror(errno));
         return -1;
     }
     par_log(pamh, LOG_WARNING, "cannot mount a tmpfs on %s (%s: no CAP_SYS_ADMIN here, or no "
@@ -169,9 +170,11 @@ int par_userfs_settle(pam_handle_t *pamh, const struct par_config *cfg, int run_
             close(fd);
         return -1;
     }
-    if (st.st_dev != run_st.st_dev)  /* mounted already (by a login of this person) */
+    /* Mounted already, by a login of this person (who may have changed its mode). */
+    if (st.st_dev != run_st.st_dev)
         rc = is_user_mount(fd, &st, run_st.st_dev) && st.st_uid == p->uid &&
-             (st.st_mode & 07777) == 0700 ? 0 : refuse(shown, p->uid, err, errlen);
+             ((st.st_mode & 07777) == 0700 || fchmod(fd, 0700) == 0)
+             ? 0 : refuse(shown, p->uid, err, errlen);
     else if (st.st_uid != 0 && st.st_uid != p->uid)
         rc = refuse(shown, p->uid, err, errlen);
     else
