@@ -188,8 +188,9 @@ int par_userfs_room(const struct par_config *cfg, const char *run_dir, uid_t uid
                     size_t errlen)
 {
     char shown[PAR_MAX_PATH + 32];
-    /* A session's files, their temporary copies while written, and .used-codes. */
-    unsigned long need = 8 + (cfg->strategy == PAR_STRATEGY_SESSION
+    /* A session's folder and files (env, credentials, config, session; mfa-session and
+     * role-ENV with strategy session), each page-sized, and the temporary copy of one. */
+    unsigned long need = 6 + (cfg->strategy == PAR_STRATEGY_SESSION
                               ? cfg->n_login_environments + 1 : 0);
     struct statvfs sv;
 
