@@ -102,8 +102,8 @@ int par_userfs_settle(pam_handle_t *pamh, const struct par_config *cfg, int run_
                       const char *run_dir, const struct par_person *p, char *err,
                       size_t errlen);
 /* 0 when RUN_DIR/UID has room for one more session; else -1 and the line to show. */
-int par_userfs_room(const struct par_config *cfg, const char *run_dir, uid_t uid, char *err,
-                    size_t errlen);
+int par_userfs_room(const struct par_config *cfg, int run_fd, const char *run_dir, uid_t uid,
+                    char *err, size_t errlen);
 /* At close: unmounts RUN_DIR/UID once none of the person's session folders is left. */
 void par_userfs_release(pam_handle_t *pamh, const struct par_opts *opts,
                         const struct par_config *cfg, uid_t uid);

@@ -147,19 +147,17 @@ int par_rundir_prepare(pam_handle_t *pamh, const struct par_config *cfg,
     if ((run_fd = par_rundir_open(par_run_dir(cfg), err, errlen)) < 0)
         return -1;
     rc = hold_and_settle(pamh, cfg, run_fd, p, &lock_fd, err, errlen);
-    close(run_fd);
     if (rc == 0 && keep_lock(pamh, lock_fd) != 0) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    if (rc != 0) {
-        if (lock_fd >= 0)
-            close(lock_fd);
-        return rc;
-    }
+    if (rc != 0 && lock_fd >= 0)
+        close(lock_fd);
     /* Full, it stays ready and locked: the empty session folder may still fit. */
-    return par_userfs_room(cfg, par_run_dir(cfg), p->uid, err, errlen) != 0 ? PAR_RUNDIR_FULL
-                                                                            : 0;
+    if (rc == 0 && par_userfs_room(cfg, run_fd, par_run_dir(cfg), p->uid, err, errlen) != 0)
+        rc = PAR_RUNDIR_FULL;
+    close(run_fd);
+    return rc;
 }
 
 void par_rundir_done(pam_handle_t *pamh)

@@ -123,13 +123,15 @@ static int mount_or_fall_back(pam_handle_t *pamh, const struct par_config *cfg, 
 {
     if (cfg->user_dir_size_kb == 0)
         return make_plain(fd, p, shown, err, errlen);
-    /* Root's beneath the mount: unmounted, it leads the person nowhere. */
-    if (fchown(fd, 0, 0) != 0 || fchmod(fd, 0700) != 0) {
-        snprintf(err, errlen, "cannot set owner and mode of %s: %s", shown, strerror(errno));
-        return -1;
-    }
-    if (mount_over(fd, cfg, p) == 0)
+    if (mount_over(fd, cfg, p) == 0) {
+        /* FD is still the folder beneath: root's, so unmounted it leads the person nowhere. */
+        if (fchown(fd, 0, 0) != 0 || fchmod(fd, 0700) != 0) {
+            snprintf(err, errlen, "cannot make the folder beneath %s root's: %s", shown,
+                     strerror(errno));
+            return -1;
+        }
         return check_mounted(run_fd, run_dev, name, shown, p, err, errlen);
+    }
     if (errno != EPERM && errno != ENODEV) {
         snprintf(err, errlen, "cannot mount a tmpfs on %s through /proc/self/fd: %s; check "
                  "that /proc is mounted", shown, strerror(errno));
@@ -184,18 +186,25 @@ int par_userfs_settle(pam_handle_t *pamh, const struct par_config *cfg, int run_
     return rc;
 }
 
-int par_userfs_room(const struct par_config *cfg, const char *run_dir, uid_t uid, char *err,
-                    size_t errlen)
+int par_userfs_room(const struct par_config *cfg, int run_fd, const char *run_dir, uid_t uid,
+                    char *err, size_t errlen)
 {
-    char shown[PAR_MAX_PATH + 32];
+    char name[32], shown[PAR_MAX_PATH + 32];
     /* A session's folder and files (env, credentials, config, session; mfa-session and
      * role-ENV with strategy session), each page-sized, and the temporary copy of one. */
     unsigned long need = 6 + (cfg->strategy == PAR_STRATEGY_SESSION
                               ? cfg->n_login_environments + 1 : 0);
     struct statvfs sv;
 
-    snprintf(shown, sizeof(shown), "%s/%u", run_dir, (unsigned)uid);
-    if (statvfs(shown, &sv) != 0 || (sv.f_bavail >= need && sv.f_favail >= need))
+    int fd, known;
+
+    snprintf(name, sizeof(name), "%u", (unsigned)uid);
+    snprintf(shown, sizeof(shown), "%s/%s", run_dir, name);
+    fd = openat(run_fd, name, DIR_FLAGS);
+    known = fd >= 0 && fstatvfs(fd, &sv) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!known || (sv.f_bavail >= need && sv.f_favail >= need))
         return 0;
     snprintf(err, errlen, "your folder %s is full (%lu KiB and %lu files free); remove what "
              "you stored there, or end your other sessions", shown,
@@ -228,13 +237,12 @@ static void unmount_if_unused(pam_handle_t *pamh, const struct par_opts *opts, i
 {
     char name[32], target[64];
     struct stat run_st, st;
-    long sessions;
     int fd;
 
     snprintf(name, sizeof(name), "%u", (unsigned)uid);
     fd = openat(run_fd, name, DIR_FLAGS);
     if (fd < 0 || fstat(run_fd, &run_st) != 0 || fstat(fd, &st) != 0 ||
-        !is_user_mount(fd, &st, run_st.st_dev) || (sessions = count_sessions(fd)) != 0) {
+        !is_user_mount(fd, &st, run_st.st_dev) || count_sessions(fd) != 0) {
         if (fd >= 0)
             close(fd);
         return;
