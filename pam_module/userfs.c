@@ -263,7 +263,7 @@ void par_userfs_release(pam_handle_t *pamh, const struct par_opts *opts,
     const char *run_dir = par_run_dir(cfg);
     int run_fd, lock_fd;
 
-    if (cfg->user_dir_size_kb == 0 || (run_fd = par_rundir_open(run_dir, err, sizeof(err))) < 0)
+    if ((run_fd = par_rundir_open(run_dir, err, sizeof(err))) < 0)
         return;
     snprintf(shown, sizeof(shown), "%s/%u", run_dir, (unsigned)uid);
     lock_fd = par_userfs_lock_open(run_fd, uid, err, sizeof(err));
