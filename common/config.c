@@ -770,6 +770,7 @@ static const char *const top_level_names[] = {
     "session_duration", "login_environments", "on_failure", "source_identity", "tags",
     "no_code_hint", "environments", "users",
     "target_accounts", "invoker_services",
+    "user_dir_size_kb", "user_dir_inodes",
     NULL
 };
 
@@ -789,6 +790,8 @@ static int set_defaults(struct par_config *cfg, const char *path)
     cfg->on_failure = PAR_ON_FAILURE_CONTINUE;
     cfg->source_identity = false;
     cfg->no_code_hint = true;
+    cfg->user_dir_size_kb = PAR_USER_DIR_SIZE_KB;
+    cfg->user_dir_inodes = PAR_USER_DIR_INODES;
     if (cfg->path == NULL || cfg->region == NULL || cfg->source_profile == NULL ||
         cfg->profile_template == NULL || cfg->session_name == NULL)
         return -1;
@@ -833,6 +836,22 @@ static const struct long_setting long_settings[] = {
     { "session_duration", offsetof(struct par_config, session_duration), 900, 129600 },
 };
 
+/* ---- Each person's folder: its own tmpfs (pam_module/userfs.c) ------------- */
+
+static void parse_user_dir(struct checker *ck, const config_setting_t *root,
+                           struct par_config *cfg)
+{
+    const config_setting_t *s = config_setting_get_member(root, "user_dir_size_kb");
+
+    if (s != NULL &&
+        take_long(ck, s, "user_dir_size_kb", 0, 1048576, &cfg->user_dir_size_kb) == 0 &&
+        cfg->user_dir_size_kb > 0 && cfg->user_dir_size_kb < 64)
+        issue(ck, line_of(s), "user_dir_size_kb = %ld leaves no room for a session; use at "
+              "least 64, or 0 for no folder of its own", cfg->user_dir_size_kb);
+    if ((s = config_setting_get_member(root, "user_dir_inodes")) != NULL)
+        take_long(ck, s, "user_dir_inodes", 16, 1048576, &cfg->user_dir_inodes);
+}
+
 static void parse_scalars(struct checker *ck, const config_setting_t *root,
                           struct par_config *cfg)
 {
@@ -854,6 +873,7 @@ static void parse_scalars(struct checker *ck, const config_setting_t *root,
         take_bool(ck, s, "source_identity", &cfg->source_identity);
     if ((s = config_setting_get_member(root, "no_code_hint")) != NULL)
         take_bool(ck, s, "no_code_hint", &cfg->no_code_hint);
+    parse_user_dir(ck, root, cfg);
 }
 
 /* Parses a string setting that must be one of two words. */

@@ -65,7 +65,15 @@ struct par_config {
     size_t n_target_accounts;
     char **invoker_services;      /* services besides su, su-l, sudo, sudo-i; default none */
     size_t n_invoker_services;
+
+    /* Each person's RUN_DIR/UID is a tmpfs of its own, bounded in size and
+     * inodes, so nobody can fill /run; size 0: the plain folder, unbounded. */
+    long user_dir_size_kb;        /* default PAR_USER_DIR_SIZE_KB */
+    long user_dir_inodes;         /* default PAR_USER_DIR_INODES */
 };
+
+#define PAR_USER_DIR_SIZE_KB 1024
+#define PAR_USER_DIR_INODES  512
 
 /* Flags for par_config_load. */
 #define PAR_CONFIG_INSECURE_ANY_OWNER 0x1  /* tests only: skip the owner check */

@@ -2,7 +2,8 @@
  * Session close: a child of the module, already the person, removes the
  * session folder (no program is run: only system calls, never following a
  * link). Nothing to close is success; a failure is logged and reported as
- * PAM_SESSION_ERR (the next open's sweep removes what is left).
+ * PAM_SESSION_ERR (the next open's sweep removes what is left). The
+ * person's folder is unmounted once their last session folder is gone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@ int par_session_close(pam_handle_t *pamh, const struct par_opts *opts)
         rc = PAM_SESSION_ERR;
     } else {
         rc = remove_as_person(pamh, &p, par_run_dir(&cfg), dir);
+        par_userfs_release(pamh, opts, &cfg, p.uid);
     }
     par_config_free(&cfg);
     return rc;

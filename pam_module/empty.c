@@ -84,13 +84,13 @@ void par_session_leave_empty(pam_handle_t *pamh, const struct par_opts *opts,
     struct empty_session *e = calloc(1, sizeof(*e));
     const char *config = cfg->path != NULL ? cfg->path : opts->config_path;
     char dir[PAR_MAX_PATH + 64], entry[PAR_MAX_PATH + 64 + sizeof(PAR_DIR_VAR)], *data;
-    char err[512];
+    char err[512] = "";
 
     if (e == NULL)
         return;
     e->run_dir = par_run_dir(cfg);
     e->uid = p->uid;
-    if (par_rundir_prepare(e->run_dir, p, err, sizeof(err)) != 0 || new_id(e->id) != 0 ||
+    if (par_rundir_prepare(pamh, cfg, p, err, sizeof(err)) < 0 || new_id(e->id) != 0 ||
         par_request_build(pamh, p, "config", config, e->meta, sizeof(e->meta),
                           &e->meta_len) != 0 ||
         par_fork_as(pamh, p, make_folder, e, PAR_CLOSE_DEADLINE_MS) != PAR_RUN_OK) {

@@ -92,11 +92,37 @@ bool par_target_receives(pam_handle_t *pamh, const struct par_config *cfg,
 
 
 /* rundir.c: RUN_DIR (root, 0755) and RUN_DIR/UID (the person, 0700). */
-int par_rundir_prepare(const char *run_dir, const struct par_person *p,
-                       char *err, size_t errlen);
+/* par_rundir_prepare's answer when the person's folder has no room for a session. */
+#define PAR_RUNDIR_FULL 1
+/* pam_set_data key of the lock an open holds until its session folder exists. */
+#define PAR_USERFS_DATA "pam_assume_role_userfs_lock"
+/* Opens RUN_DIR (creating it: root, 0755); the fd, or -1 with err filled. */
+int par_rundir_open(const char *run_dir, char *err, size_t errlen);
+/* Readies RUN_DIR/UID and holds the person's lock until par_rundir_done: 0, -1
+ * (err for syslog) or PAR_RUNDIR_FULL (err is the line for the person). */
+int par_rundir_prepare(pam_handle_t *pamh, const struct par_config *cfg,
+                       const struct par_person *p, char *err, size_t errlen);
+void par_rundir_done(pam_handle_t *pamh);
 const char *par_run_dir(const struct par_config *cfg);
 /* rundir_parents.c: PARENT opened when no one but root can change it; else -1, err. */
 int par_open_trusted_parent(const char *parent, char *err, size_t errlen);
+
+/* userfs.c: RUN_DIR/UID a tmpfs of its own per person, shared by their logins. */
+#define PAR_USERFS_LOCK_MS 5000        /* an open waits this long for the lock */
+#define PAR_USERFS_CLOSE_LOCK_MS 1000  /* close: busy means an open is under way */
+int par_userfs_lock_open(int run_fd, uid_t uid, char *err, size_t errlen);
+/* F_RDLCK/F_WRLCK/F_UNLCK on BYTE of the lock file, waiting at most deadline_ms. */
+int par_userfs_lock(int lock_fd, int byte, short type, long deadline_ms);
+/* Mounts RUN_DIR/UID unless mounted (or the plain folder where it cannot). */
+int par_userfs_settle(pam_handle_t *pamh, const struct par_config *cfg, int run_fd,
+                      const char *run_dir, const struct par_person *p, char *err,
+                      size_t errlen);
+/* 0 when RUN_DIR/UID has room for one more session; else -1 and the line to show. */
+int par_userfs_room(const struct par_config *cfg, int run_fd, const char *run_dir, uid_t uid,
+                    char *err, size_t errlen);
+/* At close: unmounts RUN_DIR/UID once none of the person's session folders is left. */
+void par_userfs_release(pam_handle_t *pamh, const struct par_opts *opts,
+                        const struct par_config *cfg, uid_t uid);
 
 /* spawn.c: the helper, run as the person with a hard deadline. */
 enum par_run_result {

@@ -189,11 +189,13 @@ static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
 {
     struct par_open o = { pamh, opts, cfg, { .name = "-" }, par_now_ms() };
     char err[512];
+    int ready;
 
     if (par_person_find(pamh, opts, cfg, &o.person) != 0)
         return fail_own(&o, "your account could not be looked up", "no such person");
-    if (par_rundir_prepare(par_run_dir(cfg), &o.person, err, sizeof(err)) != 0)
-        return fail_own(&o, "the session folder could not be prepared (see syslog)", err);
+    if ((ready = par_rundir_prepare(pamh, cfg, &o.person, err, sizeof(err))) != 0)
+        return fail_own(&o, ready == PAR_RUNDIR_FULL ? err : "the session folder could not "
+                        "be prepared (see syslog)", err);
     par_debug(pamh, opts, "%s/%u ready for %s", par_run_dir(cfg), (unsigned)o.person.uid,
               o.person.name);
     return run_open(&o, code);
@@ -273,10 +275,12 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
             par_tell(pamh, PAM_TEXT_INFO, PAR_NO_CODE_HINT);
         if (par_person_find(pamh, opts, &cfg, &p) == 0)
             par_session_leave_empty(pamh, opts, &cfg, &p);
+        par_rundir_done(pamh);
         par_config_free(&cfg);
         return PAM_SUCCESS;
     }
     rc = open_with_code(pamh, opts, &cfg, code);
+    par_rundir_done(pamh);  /* the session folder exists (or never will) */
     par_free_secret(code);
     par_config_free(&cfg);
     return rc;

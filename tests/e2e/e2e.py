@@ -689,6 +689,10 @@ class Bastion:
                 all(files.get(p) == v for p, v in want.items()) and
                 all(v == (person.uid, 0o600) for p, v in files.items() if p != d),
                 json.dumps({"dir": d, "files": files}, indent=1))
+        if d and os.path.isdir(d):
+            top = os.path.dirname(d)
+            t.check("%s: run_dir/%d is a tmpfs of its own while the session is open"
+                    % (label, person.uid), top in partest.mounts_under(top), top)
         if uid is not None:
             t.check("%s: the shell runs as uid %d" % (label, uid), probe.get("uid") == uid, probe)
         if aws:

@@ -146,6 +146,24 @@ class DriveResult:
                 self.host += value + "\n"
 
 
+def mounts_under(path):
+    """Mount points at or below path (the module mounts each person's
+    RUN_DIR/UID), deepest first."""
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)),
+                           line.split()[4])
+            if point == path or point.startswith(path.rstrip("/") + "/"):
+                found.append(point)
+    return sorted(found, key=len, reverse=True)
+
+
+def unmount_under(path):
+    for point in mounts_under(path):
+        subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
+
+
 class Sandbox:
     """A temporary folder, throwaway users and the test STS; removed at exit."""
 
@@ -186,6 +204,8 @@ class Sandbox:
             except KeyError:
                 pass
         self.users = []
+        if self.dir is not None:
+            unmount_under(self.dir)
         if self.dir is not None and os.environ.get("PAR_KEEP") is None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None

@@ -84,6 +84,8 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.on_failure, PAR_ON_FAILURE_CONTINUE);
     assert_false(cfg.source_identity);
     assert_true(cfg.no_code_hint);
+    assert_int_equal(cfg.user_dir_size_kb, 1024);
+    assert_int_equal(cfg.user_dir_inodes, 512);
     assert_int_equal(cfg.n_tags, 0);
     assert_int_equal(cfg.n_users, 0);
     assert_int_equal(cfg.n_environments, 1);
@@ -119,6 +121,8 @@ static void test_full_config(void **state)
         "source_identity = true;\n"
         "tags = ( { key = \"host\"; value = \"%h\"; }, { key = \"client\"; value = \"%r\"; } );\n"
         "no_code_hint = false;\n"
+        "user_dir_size_kb = 0;\n"
+        "user_dir_inodes = 16;\n"
         "environments = {\n"
         "  integration = { };\n"
         "  staging = { role_arn = \"arn:aws:iam::222222222222:role/x\"; duration = 900;"
@@ -153,6 +157,8 @@ static void test_full_config(void **state)
     assert_int_equal(cfg.on_failure, PAR_ON_FAILURE_DENY);
     assert_true(cfg.source_identity);
     assert_false(cfg.no_code_hint);
+    assert_int_equal(cfg.user_dir_size_kb, 0);
+    assert_int_equal(cfg.user_dir_inodes, 16);
     assert_int_equal(cfg.n_tags, 2);
     assert_string_equal(cfg.tags[1].key, "client");
     assert_string_equal(cfg.tags[1].value, "%r");
@@ -277,6 +283,13 @@ static const struct bad_case bad_cases[] = {
       "session_duration = 129601 is out of range; use a value between 900 and 129600" },
     { "connect_timeout_range", ENVS "connect_timeout_ms = 99;\n", 2,
       "connect_timeout_ms = 99 is out of range; use a value between 100 and 60000" },
+    { "user_dir_too_small", ENVS "user_dir_size_kb = 63;\n", 2,
+      "user_dir_size_kb = 63 leaves no room for a session; use at least 64, or 0 for no "
+      "folder of its own" },
+    { "user_dir_size_range", ENVS "user_dir_size_kb = 1048577;\n", 2,
+      "user_dir_size_kb = 1048577 is out of range; use a value between 0 and 1048576" },
+    { "user_dir_inodes_range", ENVS "user_dir_inodes = 15;\n", 2,
+      "user_dir_inodes = 15 is out of range; use a value between 16 and 1048576" },
     { "max_response_range", ENVS "max_response_bytes = 1048577;\n", 2,
       "max_response_bytes = 1048577 is out of range; use a value between 1024 and 1048576" },
     { "unknown_directive_session_name", ENVS "session_name = \"%u-%x\";\n", 2,
