@@ -18,6 +18,7 @@
 #define PAR_MAX_PROFILE_NAME  64    /* an AWS CLI profile name */
 #define PAR_MAX_PATH          256
 #define PAR_MAX_MESSAGE       512   /* a message or log line, NUL included */
+#define PAR_USED_CODE_WINDOW  120   /* seconds a sent code's hash is kept (.used-codes) */
 
 bool par_valid_mfa_code(const char *s);        /* exactly six ASCII digits */
 bool par_valid_access_key_id(const char *s);   /* [A-Z0-9]{16,128} */

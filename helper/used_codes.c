@@ -10,11 +10,12 @@
 #include <openssl/evp.h>
 #include "session_dir.h"
 #include "used_codes.h"
+#include "valid.h"
 #include "wipe.h"
 
 #define USED_FILE ".used-codes"
 #define LOCK_FILE ".used-codes.lock"
-#define USED_WINDOW 120
+#define USED_WINDOW PAR_USED_CODE_WINDOW
 #define USED_MAX 32
 #define LOCK_WAIT_MS 2000
 

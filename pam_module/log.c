@@ -5,13 +5,25 @@
 #include <security/pam_ext.h>
 
 #include "module.h"
+#include "valid.h"
+
+/* Items in a line (PAM_USER, PAM_RHOST) may come from the network: no
+ * control character of theirs reaches the log. */
+static void log_clean(pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
+{
+    char line[1024];
+
+    vsnprintf(line, sizeof(line), fmt, ap);
+    par_clean_line(line);
+    pam_syslog(pamh, prio, "%s", line);
+}
 
 void par_log(pam_handle_t *pamh, int prio, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    pam_vsyslog(pamh, prio, fmt, ap);
+    log_clean(pamh, prio, fmt, ap);
     va_end(ap);
 }
 
@@ -22,7 +34,7 @@ void par_debug(pam_handle_t *pamh, const struct par_opts *opts, const char *fmt,
     if (!opts->debug)
         return;
     va_start(ap, fmt);
-    pam_vsyslog(pamh, LOG_DEBUG, fmt, ap);
+    log_clean(pamh, LOG_DEBUG, fmt, ap);
     va_end(ap);
 }
 

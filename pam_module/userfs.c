@@ -231,11 +231,17 @@ static long count_sessions(int user_fd)
     return n;
 }
 
-/* With byte 0 held exclusive: unmount the folder once no session is left in it. */
+/*
+ * With byte 0 held exclusive: unmount the folder once no session is left in
+ * it. Never lazily (MNT_DETACH): a process
+ * of the person with its working folder there would keep a detached tmpfs
+ * alive, unseen, and each login would add another. A busy folder stays
+ * mounted, bounded, for the next login to reuse.
+ */
 static void unmount_if_unused(pam_handle_t *pamh, const struct par_opts *opts, int run_fd,
                               const char *shown, uid_t uid)
 {
-    char name[32], target[64];
+    char name[32];
     struct stat run_st, st;
     int fd;
 
@@ -247,13 +253,15 @@ static void unmount_if_unused(pam_handle_t *pamh, const struct par_opts *opts, i
             close(fd);
         return;
     }
-    snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-    if (umount2(target, MNT_DETACH) != 0)
+    close(fd);  /* an open descriptor inside would make it busy */
+    if (umount2(shown, UMOUNT_NOFOLLOW) == 0)
+        par_debug(pamh, opts, "unmounted %s: no session of uid %u left", shown, (unsigned)uid);
+    else if (errno == EBUSY)
+        par_log(pamh, LOG_NOTICE, "%s stays mounted: a process of uid %u is using it",
+                shown, (unsigned)uid);
+    else
         par_log(pamh, LOG_ERR, "cannot unmount %s: %s; it stays mounted until the next close",
                 shown, strerror(errno));
-    else
-        par_debug(pamh, opts, "unmounted %s: no session of uid %u left", shown, (unsigned)uid);
-    close(fd);
 }
 
 void par_userfs_release(pam_handle_t *pamh, const struct par_opts *opts,
