@@ -10,6 +10,9 @@
 /* Items in a line (PAM_USER, PAM_RHOST) may come from the network: no
  * control character of theirs reaches the log. */
 static void log_clean(pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
+    PAR_PRINTF(3, 0);
+
+static void log_clean(pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
 {
     char line[1024];
 
