@@ -25,8 +25,9 @@
 #define PAR_SWEEP_MAX_MS      200   /* the sweep's share of a login */
 #define PAR_SWEEP_MAX_FOLDERS 500
 #define PAR_WRITE_MARGIN_MS   500   /* kept from STS for writing the session's files */
-#define PAR_MIN_STS_MS        1000  /* with less left for STS, the code is not spent */
+#define PAR_MIN_STS_MS        1000  /* with less left for STS (2 s in all), the code is not spent */
 #define PAR_MODULE_MARGIN_MS  2000  /* the module's deadline: timeout_ms + this */
+#define PAR_REPORT_MARGIN_MS  500   /* a wait for the lock ends this long before it */
 
 struct report {
     char buf[PAR_MSG_MAX];
@@ -251,9 +252,10 @@ struct open_folder {
     struct par_session_info info;
 };
 
+/* How long a wait may last so the report still reaches the module in time. */
 static long ms_left(long long deadline)
 {
-    long long left = deadline - par_now_ms();
+    long long left = deadline - PAR_REPORT_MARGIN_MS - par_now_ms();
 
     return left > 0 ? (long)left : 0;
 }
