@@ -156,7 +156,7 @@ static void log_line(const struct par_context *ctx, const char *result, long lon
                                i ? "," : "", l->envs[i].name);
     }
     /* Short fields first: a long list of roles is what gets cut. */
-    snprintf(out, outlen, "result=%.100s user=%s ms=%lld session_name=%s environments=%.200s "
+    snprintf(out, outlen, "result=%.300s user=%s ms=%lld session_name=%s environments=%.200s "
              "request_ids=%.300s roles=%.600s", result, ctx->user, ms, l->session_name, envs,
              ids[0] ? ids : "-", roles);
 }
@@ -224,23 +224,25 @@ static void success_message(const struct par_login *l, const char *unsaved, char
                      l->envs[i].message);
 }
 
-/* "ok", "partial failed=sandbox,tools" or "unsaved": the log line's result. */
-static void result_word(const struct par_login *l, bool unsaved, char *out, size_t outlen)
+/* "ok", "partial failed=sandbox,tools" or "unsaved write_error=...": the log line's result. */
+static void result_word(const struct par_login *l, const char *unsaved, char *out,
+                        size_t outlen)
 {
     size_t len = 0;
     const char *sep = " failed=";
 
     out[0] = '\0';
-    if (par_login_n_ok(l) == l->n_envs) {
+    if (par_login_n_ok(l) == l->n_envs)
         add_text(out, outlen, &len, "%s", unsaved ? "unsaved" : "ok");
-        return;
-    }
-    add_text(out, outlen, &len, "partial%s", unsaved ? ",unsaved" : "");
+    else
+        add_text(out, outlen, &len, "partial%s", unsaved ? ",unsaved" : "");
     for (size_t i = 0; i < l->n_envs; i++)
         if (l->envs[i].status != STS_OK) {
             add_text(out, outlen, &len, "%s%s", sep, l->envs[i].name);
             sep = ",";
         }
+    if (unsaved != NULL)
+        add_text(out, outlen, &len, " write_error=%s", unsaved);
 }
 
 /* The session folder of this login, made before STS is asked. */
@@ -412,7 +414,7 @@ static int before_sts(struct par_context *ctx, const struct par_msg *req, char *
 
 static int open_session(struct par_context *ctx, const struct par_msg *req, struct report *r)
 {
-    char err[512], msg[PAR_MAX_MESSAGE], log[1024], result[256];
+    char err[512], msg[PAR_MAX_MESSAGE], log[1024], result[300];
     char *code = (char *)par_msg_get(req, "code");  /* wiped by par_login_run */
     long long start = par_now_ms(), deadline = request_deadline(ctx, req, start);
     struct open_folder f = { .user_fd = -1, .sess_fd = -1 };
@@ -434,10 +436,8 @@ static int open_session(struct par_context *ctx, const struct par_msg *req, stru
     unsaved = folder_fill(&f, &ctx->login, deadline, err, sizeof(err)) != 0;
     folder_close(&f, false);
     success_message(&ctx->login, unsaved ? err : NULL, msg, sizeof(msg));
-    result_word(&ctx->login, unsaved, result, sizeof(result));
+    result_word(&ctx->login, unsaved ? err : NULL, result, sizeof(result));
     log_line(ctx, result, par_now_ms() - start, log, sizeof(log));
-    if (unsaved)
-        add_text(log, sizeof(log), &(size_t){ strlen(log) }, " write_error=%s", err);
     if (add_ok_fields(r, par_login_first_ok(&ctx->login), f.dir, msg, log) != 0)
         return report_error(r, "the credentials did not fit the report: see syslog", NULL);
     return send_report(r);
