@@ -14,12 +14,21 @@
  *   session_pid=N      the process that holds the PAM session (for the sweep)
  *   session_start=N    its start time in clock ticks (/proc/PID/stat field 22)
  *   code=123456        when a code was given
+ *   deadline_at=N      when the module kills the helper: CLOCK_MONOTONIC in ms
+ *                      (both processes share that clock); the helper budgets
+ *                      all its work against it
  *   end
  *
  * Helper -> module, on the helper's stdout:
+ *   sts_answered_at=N  CLOCK_MONOTONIC ms when STS answered, written as soon
+ *                      as it did (ahead of the rest), so a helper killed later
+ *                      is reported as such
  *   status=ok | error
- *   message=ONE LINE   what the person sees (why not, and what to do)
- *   log=ONE LINE       what goes to syslog (never a secret)
+ *   message=ONE LINE   what the person sees (why not, and what to do; with ok,
+ *                      also what was not obtained or not written)
+ *   log=ONE LINE       what goes to syslog (never a secret); with ok it starts
+ *                      "result=ok ", "result=partial failed=ENV,..." or
+ *                      "result=unsaved" (files not written, credentials exported)
  *   session_dir=PATH   the session folder (ok)
  *   environment=NAME   the exported environment (ok)
  *   role_arn=ARN       (ok)

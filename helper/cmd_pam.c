@@ -4,6 +4,8 @@
  * stdin and the report expected on stdout.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,18 @@
 #include "protocol.h"
 #include "session_dir.h"
 #include "session_files.h"
+#include "session_lock.h"
 #include "tracer.h"
 #include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
+
+#define PAR_SWEEP_MAX_MS      200   /* the sweep's share of a login */
+#define PAR_SWEEP_MAX_FOLDERS 500
+#define PAR_WRITE_MARGIN_MS   500   /* kept from STS for writing the session's files */
+#define PAR_MIN_STS_MS        1000  /* with less left for STS (2 s in all), the code is not spent */
+#define PAR_MODULE_MARGIN_MS  2000  /* the module's deadline: timeout_ms + this */
+#define PAR_REPORT_MARGIN_MS  500   /* a wait for the lock ends this long before it */
 
 struct report {
     char buf[PAR_MSG_MAX];
@@ -146,7 +156,7 @@ static void log_line(const struct par_context *ctx, const char *result, long lon
                                i ? "," : "", l->envs[i].name);
     }
     /* Short fields first: a long list of roles is what gets cut. */
-    snprintf(out, outlen, "result=%.100s user=%s ms=%lld session_name=%s environments=%.200s "
+    snprintf(out, outlen, "result=%.300s user=%s ms=%lld session_name=%s environments=%.200s "
              "request_ids=%.300s roles=%.600s", result, ctx->user, ms, l->session_name, envs,
              ids[0] ? ids : "-", roles);
 }
@@ -172,93 +182,263 @@ static int add_ok_fields(struct report *r, const struct par_login_env *e, const 
     return rc;
 }
 
-/* "AWS integration: arn:...:role/x until 14:05 CET (+2 more: staging, production)" */
-static void success_message(const struct par_login *l, char *out, size_t outlen)
-{
-    const struct par_login_env *e = &l->envs[0];
-    char until[64], more[256] = "";
-    size_t ml = 0;
+/* Appends printf output to out (of outlen, used *len), cut at the end. */
+static void add_text(char *out, size_t outlen, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-    par_local_time(e->creds.expiration, until, sizeof(until));
-    for (size_t i = 1; i < l->n_envs; i++)
-        ml += (size_t)snprintf(more + ml, ml < sizeof(more) ? sizeof(more) - ml : 0, "%s%s",
-                               ml ? ", " : "; also ", l->envs[i].name);
-    snprintf(out, outlen, "AWS %s: %.300s until %s%s", e->name, e->role_arn, until, more);
+static void add_text(char *out, size_t outlen, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= outlen)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(out + *len, outlen - *len, fmt, ap);
+    va_end(ap);
+    *len = n < 0 ? outlen : *len + (size_t)n;
 }
 
-/* Creates the session folder and writes its files; fills dir. */
-static int write_session(struct par_context *ctx, const struct par_msg *req, char *dir,
-                         size_t dirlen, char *err, size_t errlen)
+/* "AWS integration: arn:... until 14:05 CET; also staging; not obtained: sandbox (why)" */
+static void success_message(const struct par_login *l, const char *unsaved, char *out,
+                            size_t outlen)
 {
-    char id[SD_ID_LEN + 1];
-    int user_fd, sess_fd, rc;
-    const char *pid = par_msg_get(req, "session_pid"), *start = par_msg_get(req, "session_start");
+    const struct par_login_env *first = par_login_first_ok(l);
+    char until[64];
+    size_t len = 0;
+    const char *sep = "; also ";
 
-    if ((user_fd = sd_open_user_dir(ctx->run_dir, ctx->uid, err, errlen)) < 0)
-        return -1;
-    if ((sess_fd = sd_create_session(user_fd, id, err, errlen)) < 0) {
-        close(user_fd);
+    par_local_time(first->creds.expiration, until, sizeof(until));
+    out[0] = '\0';
+    add_text(out, outlen, &len, "AWS %s: %.300s until %s", first->name, first->role_arn, until);
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status == STS_OK && &l->envs[i] != first) {
+            add_text(out, outlen, &len, "%s%s", sep, l->envs[i].name);
+            sep = ", ";
+        }
+    if (unsaved != NULL)
+        add_text(out, outlen, &len, "; in this session only, not saved: %s", unsaved);
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status != STS_OK)
+            add_text(out, outlen, &len, "; %s not obtained: %s", l->envs[i].name,
+                     l->envs[i].message);
+}
+
+/* "ok", "partial failed=sandbox,tools" or "unsaved write_error=...": the log line's result. */
+static void result_word(const struct par_login *l, const char *unsaved, char *out,
+                        size_t outlen)
+{
+    size_t len = 0;
+    const char *sep = " failed=";
+
+    out[0] = '\0';
+    if (par_login_n_ok(l) == l->n_envs)
+        add_text(out, outlen, &len, "%s", unsaved ? "unsaved" : "ok");
+    else
+        add_text(out, outlen, &len, "partial%s", unsaved ? ",unsaved" : "");
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status != STS_OK) {
+            add_text(out, outlen, &len, "%s%s", sep, l->envs[i].name);
+            sep = ",";
+        }
+    if (unsaved != NULL)
+        add_text(out, outlen, &len, " write_error=%s", unsaved);
+}
+
+/* The session folder of this login, made before STS is asked. */
+struct open_folder {
+    int user_fd;
+    int sess_fd;
+    char id[SD_ID_LEN + 1];
+    char dir[PAR_MAX_PATH];
+    struct par_session_info info;
+};
+
+/* How long a wait may last so the report still reaches the module in time. */
+static long ms_left(long long deadline)
+{
+    long long left = deadline - PAR_REPORT_MARGIN_MS - par_now_ms();
+
+    return left > 0 ? (long)left : 0;
+}
+
+/* The metadata with no environment yet: the login process, config, strategy. */
+static int write_placeholder(struct open_folder *f, const struct par_login *l,
+                             long long deadline, char *err, size_t errlen)
+{
+    struct par_login none = *l;
+    char *buf = malloc(SD_FILE_MAX);
+    int lock, rc = -1;
+
+    none.n_envs = 0;
+    if (buf == NULL) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    snprintf(dir, dirlen, "%s/%u/%s", ctx->run_dir, (unsigned)ctx->uid, id);
-    struct par_session_info info = {
-        .user = ctx->user, .dir = dir, .helper = ctx->helper, .config_path = ctx->config_path,
+    if ((lock = sd_lock(f->sess_fd, LOCK_EX, ms_left(deadline), err, errlen)) >= 0) {
+        if (par_render_meta(buf, SD_FILE_MAX, &f->info, &none) != 0)
+            snprintf(err, errlen, "cannot write 'session' in %s: a value outside its "
+                     "character set", f->dir);
+        else if (sd_write_file(f->sess_fd, "session", buf, strlen(buf)) != 0)
+            snprintf(err, errlen, "cannot write 'session' in %s: %s", f->dir, strerror(errno));
+        else
+            rc = 0;
+        sd_unlock(lock);
+    }
+    free(buf);
+    return rc;
+}
+
+static void folder_close(struct open_folder *f, bool remove)
+{
+    if (f->sess_fd >= 0)
+        close(f->sess_fd);
+    if (remove && f->user_fd >= 0)
+        sd_remove_session(f->user_fd, f->id);
+    if (f->user_fd >= 0)
+        close(f->user_fd);
+    f->sess_fd = f->user_fd = -1;
+}
+
+/* Creates the session folder with its placeholder metadata; fills f. */
+static int folder_create(struct par_context *ctx, const struct par_msg *req,
+                         struct open_folder *f, long long deadline, char *err, size_t errlen)
+{
+    const char *pid = par_msg_get(req, "session_pid"), *start = par_msg_get(req, "session_start");
+
+    f->sess_fd = -1;
+    if ((f->user_fd = sd_open_user_dir(ctx->run_dir, ctx->uid, err, errlen)) < 0)
+        return -1;
+    if ((f->sess_fd = sd_create_session(f->user_fd, f->id, err, errlen)) < 0) {
+        folder_close(f, false);
+        return -1;
+    }
+    snprintf(f->dir, sizeof(f->dir), "%s/%u/%s", ctx->run_dir, (unsigned)ctx->uid, f->id);
+    f->info = (struct par_session_info){
+        .user = ctx->user, .dir = f->dir, .helper = ctx->helper, .config_path = ctx->config_path,
         .session_pid = pid ? strtoll(pid, NULL, 10) : 0,
         .session_start = start ? strtoll(start, NULL, 10) : 0,
         .session_strategy = ctx->login.session_strategy, .default_env = ctx->login.envs[0].name,
     };
-    rc = par_session_write(sess_fd, &info, &ctx->login, err, errlen);
-    close(sess_fd);
-    if (rc != 0)
-        sd_remove_session(user_fd, id);
-    close(user_fd);
+    if (write_placeholder(f, &ctx->login, deadline, err, errlen) != 0) {
+        folder_close(f, true);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes what STS gave, under the lock; the first environment that worked is the default. */
+static int folder_fill(struct open_folder *f, const struct par_login *l, long long deadline,
+                       char *err, size_t errlen)
+{
+    int lock, rc;
+
+    f->info.default_env = par_login_first_ok(l)->name;
+    if ((lock = sd_lock(f->sess_fd, LOCK_EX, ms_left(deadline), err, errlen)) < 0)
+        return -1;
+    rc = par_session_write(f->sess_fd, &f->info, l, err, errlen);
+    sd_unlock(lock);
     return rc;
 }
 
-/* Folders of this person's sessions that died without closing. */
+/* Folders of this person's sessions that died without closing: a bounded share. */
 static void sweep(const struct par_context *ctx)
 {
     char err[256];
     int user_fd = sd_open_user_dir(ctx->run_dir, ctx->uid, err, sizeof(err));
 
     if (user_fd >= 0) {
-        sd_sweep(user_fd, NULL);
+        sd_sweep_some(user_fd, NULL, PAR_SWEEP_MAX_MS, PAR_SWEEP_MAX_FOLDERS);
         close(user_fd);
     }
 }
 
-static int open_session(struct par_context *ctx, const struct par_msg *req, struct report *r)
+/* The module's deadline (CLOCK_MONOTONIC ms), never later than our own reckoning. */
+static long long request_deadline(const struct par_context *ctx, const struct par_msg *req,
+                                  long long start)
 {
-    char err[512], msg[512], log[1024], dir[PAR_MAX_PATH];
-    char *code = (char *)par_msg_get(req, "code");  /* wiped by par_login_run */
-    long long start = par_now_ms();
+    const char *v = par_msg_get(req, "deadline_at");
+    long long own = start + ctx->cfg.timeout_ms + PAR_MODULE_MARGIN_MS, at;
+    char *end = NULL;
 
-    sweep(ctx);
+    if (v == NULL)
+        return own;
+    errno = 0;
+    at = strtoll(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || at <= 0)
+        return own;
+    return at < own ? at : own;
+}
+
+/* Tells the module, ahead of the report, when STS answered (for its timeout message). */
+static void announce_sts_answer(void)
+{
+    char line[64];
+    int n = snprintf(line, sizeof(line), "sts_answered_at=%lld\n", par_now_ms());
+
+    if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
+        return;  /* the module has gone: the report will not reach it either */
+}
+
+/* Config, ~/.aws and the MFA code's record, up to the moment the code may go. */
+static int before_sts(struct par_context *ctx, const struct par_msg *req, char *code,
+                      struct open_folder *f, long long deadline, struct report *r)
+{
+    char err[512];
+
     if (!par_valid_mfa_code(code))
         return report_error(r, "AWS MFA code must be 6 digits: run 'pam-assume-role refresh'",
                             NULL);
     if (par_context_prepare_login(ctx, NULL, 0, err, sizeof(err)) != 0)
         return report_error(r, err, NULL);
+    if (folder_create(ctx, req, f, deadline, err, sizeof(err)) != 0)
+        return report_error(r, err, "result=no-folder (AWS not asked)");
+    if (ms_left(deadline) < PAR_WRITE_MARGIN_MS + PAR_MIN_STS_MS) {
+        folder_close(f, true);
+        return report_error(r, "the login ran out of time before asking AWS (the code is "
+                            "unused): log in again", "result=late (AWS not asked)");
+    }
     switch (par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err))) {
     case PAR_USED_CODE_FREE:
-        break;
+        return -1;
     case PAR_USED_CODE_SENT:
-        snprintf(msg, sizeof(msg), "this MFA code was already used and AWS accepts each code "
-                 "once: wait for the next code and run 'pam-assume-role refresh'");
-        return report_error(r, msg, "result=reused-code (refused locally, AWS not asked)");
+        folder_close(f, true);
+        return report_error(r, "this MFA code was already used and AWS accepts each code "
+                            "once: wait for the next code and run 'pam-assume-role refresh'",
+                            "result=reused-code (refused locally, AWS not asked)");
     default:
+        folder_close(f, true);
         return report_error(r, err, NULL);
     }
-    if (par_login_run(&ctx->login, code) != 0) {
+}
+
+static int open_session(struct par_context *ctx, const struct par_msg *req, struct report *r)
+{
+    char err[512], msg[PAR_MAX_MESSAGE], log[1024], result[300];
+    char *code = (char *)par_msg_get(req, "code");  /* wiped by par_login_run */
+    long long start = par_now_ms(), deadline = request_deadline(ctx, req, start);
+    struct open_folder f = { .user_fd = -1, .sess_fd = -1 };
+    int rc;
+    bool unsaved;
+
+    sweep(ctx);
+    if ((rc = before_sts(ctx, req, code, &f, deadline, r)) >= 0)
+        return rc;
+    ctx->login.deadline_at = deadline - PAR_WRITE_MARGIN_MS;
+    par_login_run(&ctx->login, code);
+    announce_sts_answer();
+    if (par_login_n_ok(&ctx->login) == 0) {
+        folder_close(&f, true);
         log_line(ctx, sts_status_name(ctx->login.envs[0].status), par_now_ms() - start, log,
                  sizeof(log));
         return report_error(r, ctx->login.message, log);
     }
-    if (write_session(ctx, req, dir, sizeof(dir), err, sizeof(err)) != 0)
-        return report_error(r, err, NULL);
-    success_message(&ctx->login, msg, sizeof(msg));
-    log_line(ctx, "ok", par_now_ms() - start, log, sizeof(log));
-    if (add_ok_fields(r, &ctx->login.envs[0], dir, msg, log) != 0)
+    unsaved = folder_fill(&f, &ctx->login, deadline, err, sizeof(err)) != 0;
+    folder_close(&f, false);
+    success_message(&ctx->login, unsaved ? err : NULL, msg, sizeof(msg));
+    result_word(&ctx->login, unsaved ? err : NULL, result, sizeof(result));
+    log_line(ctx, result, par_now_ms() - start, log, sizeof(log));
+    if (add_ok_fields(r, par_login_first_ok(&ctx->login), f.dir, msg, log) != 0)
         return report_error(r, "the credentials did not fit the report: see syslog", NULL);
     return send_report(r);
 }

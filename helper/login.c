@@ -59,6 +59,32 @@ static void take_result(struct par_login *l, struct par_login_env *e, struct sts
         snprintf(l->message, sizeof(l->message), "%s: %.400s", e->name, e->message);
 }
 
+long par_login_budget(const struct par_login *l)
+{
+    long long left = l->deadline_at - par_now_ms();
+
+    if (l->deadline_at <= 0 || left >= l->timeout_ms)
+        return l->timeout_ms;
+    return left > 0 ? (long)left : 0;
+}
+
+size_t par_login_n_ok(const struct par_login *l)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < l->n_envs; i++)
+        n += l->envs[i].status == STS_OK;
+    return n;
+}
+
+const struct par_login_env *par_login_first_ok(const struct par_login *l)
+{
+    for (size_t i = 0; i < l->n_envs; i++)
+        if (l->envs[i].status == STS_OK)
+            return &l->envs[i];
+    return NULL;
+}
+
 static int run_direct(struct par_login *l, char *code)
 {
     struct sts_call c;
@@ -68,7 +94,7 @@ static int run_direct(struct par_login *l, char *code)
     c.serial_number = l->mfa_serial;
     c.token_code = code;
     sign_with(&c, l->access_key_id, l->secret_access_key, l->session_token);
-    rc = sts_perform(&l->endpoint, &c, 1, l->timeout_ms);
+    rc = sts_perform(&l->endpoint, &c, 1, par_login_budget(l));
     par_wipe(code, strlen(code));
     take_result(l, &l->envs[0], &c);
     sts_call_free(&c);
@@ -137,18 +163,20 @@ int par_login_run(struct par_login *l, char *code)
         return -1;
     if (!l->session_strategy)
         return run_direct(l, code);
-    if (get_session_token(l, code, l->timeout_ms) != 0)
+    if (get_session_token(l, code, par_login_budget(l)) != 0)
         return -1;
     left = l->timeout_ms - (long)(par_now_ms() - start);
     if (left < 500)
         left = 500;
+    if (l->deadline_at > 0 && left > l->deadline_at - par_now_ms())
+        left = par_login_budget(l);  /* the deadline wins over the 500 ms floor */
     return assume_all(l, &l->mfa_session, l->envs, l->n_envs, left);
 }
 
 int par_login_renew(struct par_login *l, const struct par_creds *mfa, struct par_login_env *env)
 {
     l->message[0] = '\0';
-    return assume_all(l, mfa, env, 1, l->timeout_ms);
+    return assume_all(l, mfa, env, 1, par_login_budget(l));
 }
 
 void par_login_clear(struct par_login *l)

@@ -37,6 +37,7 @@ struct par_login {
     /* in */
     struct sts_endpoint endpoint;
     long timeout_ms;              /* the whole budget, both steps */
+    long long deadline_at;        /* CLOCK_MONOTONIC ms STS must be done by; 0: none */
     bool session_strategy;
     long session_duration;        /* GetSessionToken */
     const char *mfa_serial;
@@ -54,6 +55,13 @@ struct par_login {
     char mfa_request_id[65];
     char message[512];            /* first failure, for the person */
 };
+
+/* What STS may use now: timeout_ms, cut to deadline_at when that comes first. */
+long par_login_budget(const struct par_login *l);
+
+/* How many environments got credentials; the first of them, or NULL. */
+size_t par_login_n_ok(const struct par_login *l);
+const struct par_login_env *par_login_first_ok(const struct par_login *l);
 
 /* Runs the strategy; returns 0 when every environment got credentials.
  * CODE is wiped as soon as the one request that carried it is over. */

@@ -121,8 +121,12 @@ int sd_write_file(int dir_fd, const char *name, const char *data, size_t len)
         rc = -1;
     if (rc == 0)
         rc = renameat(dir_fd, tmp, dir_fd, name);
-    if (rc != 0)
+    if (rc != 0) {
+        int why = errno;  /* the caller names the file with strerror(errno) */
+
         unlinkat(dir_fd, tmp, 0);
+        errno = why;
+    }
     return rc;
 }
 
@@ -239,7 +243,14 @@ static int session_is_orphan(int user_fd, const char *id)
 
 int sd_sweep(int user_fd, const char *keep)
 {
+    return sd_sweep_some(user_fd, keep, 0, 0);
+}
+
+int sd_sweep_some(int user_fd, const char *keep, long max_ms, long max_folders)
+{
     int fd = dup(user_fd), removed = 0;
+    long long end = par_now_ms() + max_ms;
+    long seen = 0;
     DIR *d;
     struct dirent *e;
 
@@ -252,6 +263,8 @@ int sd_sweep(int user_fd, const char *keep)
     while ((e = readdir(d)) != NULL) {
         if (!par_valid_session_id(e->d_name) || (keep && strcmp(e->d_name, keep) == 0))
             continue;
+        if ((max_folders > 0 && ++seen > max_folders) || (max_ms > 0 && par_now_ms() >= end))
+            break;
         if (session_is_orphan(user_fd, e->d_name) && sd_remove_session(user_fd, e->d_name) == 0)
             removed++;
     }

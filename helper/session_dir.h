@@ -31,5 +31,7 @@ int sd_read_meta(int dir_fd, struct par_msg *meta);
 int sd_remove_session(int user_fd, const char *id);
 /* Removes the folders of sessions whose login process is gone (keeps KEEP). */
 int sd_sweep(int user_fd, const char *keep);
+/* The same, stopping after MAX_MS or MAX_FOLDERS folders looked at (0: no limit). */
+int sd_sweep_some(int user_fd, const char *keep, long max_ms, long max_folders);
 
 #endif

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,11 +249,13 @@ int par_session_write(int dir_fd, const struct par_session_info *info,
     char *buf = malloc(SD_FILE_MAX);
     const struct par_login_env *def = default_env(info, l);
     const char *failed = NULL;
+    int why;
 
     if (buf == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    errno = 0;  /* set only by a write: a value that does not fit leaves it 0 */
     if (info->session_strategy && (render_mfa_session(buf, SD_FILE_MAX, l) != 0 ||
                                    sd_write_file(dir_fd, "mfa-session", buf, strlen(buf)) != 0))
         failed = "mfa-session";
@@ -270,10 +273,13 @@ int par_session_write(int dir_fd, const struct par_session_info *info,
     else if (par_render_meta(buf, SD_FILE_MAX, info, l) != 0 ||
              sd_write_file(dir_fd, "session", buf, strlen(buf)) != 0)
         failed = "session";
+    why = errno;
     par_wipe(buf, SD_FILE_MAX);
     free(buf);
-    if (failed != NULL)
-        snprintf(err, errlen, "cannot write the session file '%s' (a value outside its "
-                 "character set, or the folder is full)", failed);
+    if (failed != NULL && why != 0)
+        snprintf(err, errlen, "cannot write '%s' in %s: %s", failed, info->dir, strerror(why));
+    else if (failed != NULL)
+        snprintf(err, errlen, "cannot write '%s' in %s: a value outside its character set",
+                 failed, info->dir);
     return failed ? -1 : 0;
 }

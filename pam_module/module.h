@@ -140,6 +140,7 @@ struct par_run {
     const char *request;
     size_t request_len;
     long deadline_ms;
+    long long deadline_at;       /* CLOCK_MONOTONIC ms; 0: now + deadline_ms */
     char report[PAR_MSG_MAX + 2]; /* out: the report, NUL-terminated */
     size_t report_len;
     int wait_status;             /* out: from waitpid */
@@ -176,9 +177,11 @@ int par_report_check(const struct par_msg *msg, bool with_credentials, const cha
 /* dir is exactly RUN_DIR/UID/SESSIONID. */
 bool par_session_dir_valid(const char *dir, const char *run_dir, uid_t uid);
 
-/* request.c: the request to pam-open; extra is "code". */
+/* request.c: the request to pam-open; extra is "code"; DEADLINE_AT (CLOCK_MONOTONIC
+ * ms, 0: none) is when the helper is killed. */
 int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
-                      const char *extra_value, char *buf, size_t cap, size_t *len);
+                      const char *extra_value, long long deadline_at, char *buf, size_t cap,
+                      size_t *len);
 
 /* session.c: open and close. */
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts);

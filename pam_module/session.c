@@ -3,11 +3,13 @@
  * credentials; the module checks its report and exports them (close.c
  * removes the folder at the end). Every return code is chosen here.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <security/pam_ext.h>
 
 #include "proctime.h"
@@ -136,19 +138,65 @@ static int accept_report(struct par_open *o, struct par_run *run)
     } else if ((rc = export(o->pamh, &r)) != PAM_SUCCESS) {
         rc = fail_own(o, "the variables could not be set", pam_strerror(o->pamh, rc));
     } else {
+        /* Some environments refused, or the files not written: said, and logged higher. */
+        bool whole = r.log == NULL || strncmp(r.log, "result=ok ", 10) == 0;
+
         if (r.message != NULL)
-            par_tell(o->pamh, PAM_TEXT_INFO, r.message);
-        log_outcome(o, LOG_INFO, "ok", &r, "");
+            par_tell(o->pamh, whole ? PAM_TEXT_INFO : PAM_ERROR_MSG, r.message);
+        log_outcome(o, whole ? LOG_INFO : LOG_WARNING, whole ? "ok" : "partial", &r, "");
         rc = PAM_SUCCESS;
     }
     par_msg_free(&msg);
     return rc;
 }
 
+/* "the helper was killed by signal 11 (SIGSEGV)": what became of a helper without a report. */
+static void describe_end(const struct par_run *run, enum par_run_result res, char *out,
+                         size_t outlen)
+{
+    int st = run->wait_status;
+    const char *sig = WIFSIGNALED(st) ? sigabbrev_np(WTERMSIG(st)) : NULL;
+
+    if (res == PAR_RUN_NOSTART)
+        snprintf(out, outlen, "the helper %s could not be started", run->helper);
+    else if (WIFSIGNALED(st))
+        snprintf(out, outlen, "the helper was killed by signal %d (SIG%s)", WTERMSIG(st),
+                 sig != NULL ? sig : "?");
+    else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        snprintf(out, outlen, "the helper %s could not be run (exit status 127): check the "
+                 "helper setting and the person's account", run->helper);
+    else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+        snprintf(out, outlen, "the helper exited with status %d (a report counts only from a "
+                 "helper that exits 0)", WEXITSTATUS(st));
+    else
+        snprintf(out, outlen, "the helper's report was too long or unreadable");
+}
+
+/* "the helper did not finish within 5 s: STS answered at 2.9 s" (when the helper said so). */
+static void describe_timeout(const struct par_run *run, long long forked, char *out,
+                             size_t outlen)
+{
+    static const char key[] = "sts_answered_at=";
+    const char *at = strstr(run->report, key);
+    long long answered = -1;
+
+    if (at != NULL && (at == run->report || at[-1] == '\n'))
+        answered = strtoll(at + sizeof(key) - 1, NULL, 10) - forked;
+    if (answered >= 0 && answered <= run->deadline_ms)
+        snprintf(out, outlen, "the helper did not finish within %ld s: STS answered at "
+                 "%lld.%lld s", (run->deadline_ms + 999) / 1000, answered / 1000,
+                 answered % 1000 / 100);
+    else
+        snprintf(out, outlen, "the helper did not finish within %ld s",
+                 (run->deadline_ms + 999) / 1000);
+}
+
 static int run_open(struct par_open *o, const char *code)
 {
     struct par_run *run = calloc(1, sizeof(*run));
-    char request[PAR_MSG_MAX], timeout[256];
+    char request[PAR_MSG_MAX], why[512];
+    long long forked = par_now_ms();
+    enum par_run_result res;
     int rc;
 
     if (run == NULL)
@@ -158,24 +206,21 @@ static int run_open(struct par_open *o, const char *code)
     run->config_path = o->cfg->path != NULL ? o->cfg->path : o->opts->config_path;
     run->person = &o->person;
     run->deadline_ms = o->cfg->timeout_ms + PAR_DEADLINE_MARGIN_MS;
-    if (par_request_build(o->pamh, &o->person, "code", code, request, sizeof(request),
-                          &run->request_len) != 0) {
+    run->deadline_at = forked + run->deadline_ms;  /* the helper budgets against it too */
+    if (par_request_build(o->pamh, &o->person, "code", code, run->deadline_at, request,
+                          sizeof(request), &run->request_len) != 0) {
         rc = fail_own(o, "the request could not be built", "a PAM item holds a line break");
     } else {
         run->request = request;
-        switch (par_run_helper(o->pamh, o->opts, run)) {
-        case PAR_RUN_OK:
+        res = par_run_helper(o->pamh, o->opts, run);
+        if (res == PAR_RUN_OK) {
             rc = accept_report(o, run);
-            break;
-        case PAR_RUN_TIMEOUT:
-            snprintf(timeout, sizeof(timeout), "no answer from STS within %ld s",
-                     (run->deadline_ms + 999) / 1000);
-            rc = fail_own(o, timeout, "helper killed at the deadline");
-            break;
-        default:
-            rc = fail_own(o, "the helper failed (see syslog)", "helper did not start or "
-                          "exited without a report");
-            break;
+        } else if (res == PAR_RUN_TIMEOUT) {
+            describe_timeout(run, forked, why, sizeof(why));
+            rc = fail_own(o, why, "helper killed at the deadline");
+        } else {
+            describe_end(run, res, why, sizeof(why));
+            rc = fail_own(o, "the helper failed (see syslog)", why);
         }
     }
     par_wipe(request, sizeof(request));

@@ -381,7 +381,8 @@ enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *op
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &dfl, &old_chld);
-    res = fork_and_talk(run, &child, req, rep, start + run->deadline_ms);
+    res = fork_and_talk(run, &child, req, rep,
+                        run->deadline_at > 0 ? run->deadline_at : start + run->deadline_ms);
     sigaction(SIGCHLD, &old_chld, NULL);
     child_free(&child);
     run->report[run->report_len] = '\0';
