@@ -1,7 +1,7 @@
 /*
  * pam-assume-role: the helper the PAM module runs (pam-open) and
  * the person's command (assume, status, refresh, env, exec,
- * credential-process, check-config).
+ * credential-process, sweep, check-config).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -26,6 +26,8 @@ static const struct command commands[] = {
     { "exec", par_cmd_exec, "exec ENV -- CMD...              run CMD with ENV's credentials" },
     { "credential-process", par_cmd_credential_process,
       "credential-process [--session DIR] ENV   AWS credential_process JSON" },
+    { "sweep", par_cmd_sweep,
+      "sweep [-c CONFIG]               remove folders of ended logins (root: everyone's)" },
     { "check-config", par_cmd_check_config, "check-config [FILE]             validate the config" },
     { "pam-open", par_cmd_pam_open, NULL },
 };
