@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
+#include "adopt.h"
 #include "commands.h"
 #include "context.h"
 #include "protocol.h"
@@ -31,6 +32,7 @@ struct session {
     char path[PAR_MAX_PATH];
     int fd;
     struct par_msg meta;
+    int gone;                     /* its login has ended: the folder is gone or ending */
 };
 
 static const char no_credentials_yet[] =
@@ -61,6 +63,14 @@ static int become(uid_t owner, char *err, size_t errlen)
     return 0;
 }
 
+/* The folder's login has ended: status and refresh offer another live one. */
+static int session_gone(struct session *s, char *err, size_t errlen)
+{
+    s->gone = 1;
+    par_adopt_ended_line(s->path, err, errlen);
+    return -1;
+}
+
 /* Opens the session folder: private, not a link, ours (root becomes its owner). */
 static int session_open_dir(struct session *s, const char *dir, char *err, size_t errlen)
 {
@@ -79,6 +89,8 @@ static int session_open_dir(struct session *s, const char *dir, char *err, size_
     }
     snprintf(s->path, sizeof(s->path), "%s", dir);
     s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->fd < 0 && par_adopt_folder_gone(dir, errno))
+        return session_gone(s, err, errlen);
     if (s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_uid != getuid() && getuid() == 0 &&
         st.st_uid != 0 && become(st.st_uid, err, errlen) != 0)
         return -1;
@@ -99,11 +111,8 @@ static int session_open(struct session *s, const char *dir, char *err, size_t er
     s->fd = -1;
     if (session_open_dir(s, dir, err, errlen) != 0)
         return -1;
-    if (sd_read_meta(s->fd, &s->meta) != 0) {
-        snprintf(err, errlen, "the session folder %s holds no session: run "
-                 "'pam-assume-role refresh'", s->path);
-        return -1;
-    }
+    if (sd_read_meta(s->fd, &s->meta) != 0 || par_msg_get(&s->meta, "ended") != NULL)
+        return session_gone(s, err, errlen);   /* ended, or being removed by close */
     if (par_meta_check(&s->meta, bad, sizeof(bad)) != 0) {
         snprintf(err, errlen, "%s/session holds a value outside its character set (%s), "
                  "so nothing of it is shown: log in again for a new session", s->path, bad);
@@ -454,7 +463,7 @@ int par_cmd_status(int argc, char **argv)
         session_close(&s);
         if (json)
             print_status_json(NULL);
-        return fail(err);
+        return s.gone && !json ? par_adopt_offer(s.path) : fail(err);
     }
     for (i = 0; meta_env(&s, i, "env") != NULL; i++) {
         valid += par_seconds_left(meta_env(&s, i, "expiration")) > 0 || is_session_strategy(&s);
@@ -548,7 +557,7 @@ int par_cmd_refresh(int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     if (session_open(&s, dir, err, sizeof(err)) != 0) {
         session_close(&s);
-        return fail(err);
+        return s.gone ? par_adopt_offer(s.path) : fail(err);
     }
     config = par_msg_get(&s.meta, "config");
     if (par_context_load(&ctx, config ? config : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0 ||

@@ -210,6 +210,8 @@ static int sweep_everyone(const char *run_dir)
         if (parse_uid(e->d_name, &uid) != 0 ||
             fstatat(top, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
             continue;
+        if (st.st_uid == 0 && uid != 0)
+            continue;   /* root's folder beneath an unmounted one: no login since */
         if (st.st_uid != uid) {
             fprintf(stderr, "pam-assume-role sweep: %s/%s is owned by uid %u, not %u: skipped; "
                     "remove it\n", run_dir, e->d_name, (unsigned)st.st_uid, (unsigned)uid);
