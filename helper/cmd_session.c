@@ -33,6 +33,7 @@ struct session {
     int fd;
     struct par_msg meta;
     int gone;                     /* its login has ended: the folder is gone or ending */
+    int from_hook;                /* asked by the profile hook: renewals get hook_timeout_ms */
 };
 
 static const char no_credentials_yet[] =
@@ -158,6 +159,17 @@ static int is_session_strategy(const struct session *s)
     return st != NULL && strcmp(st, "session") == 0;
 }
 
+/* A prompt waits for the hook: its renewal gets hook_timeout_ms, not timeout_ms. */
+static void bound_for_hook(struct par_context *ctx)
+{
+    long budget = ctx->cfg.hook_timeout_ms;
+
+    if (ctx->login.timeout_ms > budget)
+        ctx->login.timeout_ms = budget;
+    if (ctx->login.endpoint.connect_timeout_ms > budget)
+        ctx->login.endpoint.connect_timeout_ms = budget;
+}
+
 /* Session strategy: AssumeRole again from the stored MFA session. */
 static int renew_role(struct session *s, int idx, struct par_creds *out, char *err, size_t errlen)
 {
@@ -180,6 +192,8 @@ static int renew_role(struct session *s, int idx, struct par_creds *out, char *e
         par_creds_clear(&mfa);
         return -1;
     }
+    if (s->from_hook)
+        bound_for_hook(&ctx);
     env.name = meta_env(s, (size_t)idx, "env");
     env.role_arn = meta_env(s, (size_t)idx, "role");
     env.region = meta_env(s, (size_t)idx, "region");
@@ -298,24 +312,47 @@ static int print_exports(struct session *s, const char *name)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* env's options: --from-hook (the profile hook asks), --or-default (the
+ * session's default environment when ENV is no longer in it). */
+static void env_options(int *argc, char ***argv, int *from_hook, int *or_default)
+{
+    *from_hook = *or_default = 0;
+    while (*argc >= 2 && ((*from_hook == 0 && strcmp((*argv)[1], "--from-hook") == 0) ||
+                          (*or_default == 0 && strcmp((*argv)[1], "--or-default") == 0))) {
+        if (strcmp((*argv)[1], "--from-hook") == 0)
+            *from_hook = 1;
+        else
+            *or_default = 1;
+        (*argv)[1] = (*argv)[0];
+        (*argv)++;
+        (*argc)--;
+    }
+}
+
 int par_cmd_env(int argc, char **argv)
 {
     struct session s;
     char err[512];
-    const char *dir = session_arg(&argc, &argv);
-    int rc;
+    const char *dir = session_arg(&argc, &argv), *name;
+    int rc, from_hook, or_default;
 
+    env_options(&argc, &argv, &from_hook, &or_default);
     if (argc > 2)
-        return fprintf(stderr, "usage: pam-assume-role env [ENV]\n"), 2;
+        return fprintf(stderr, "usage: pam-assume-role env [--from-hook] [--or-default] "
+                       "[ENV]\n"), 2;
     if (session_open(&s, dir, err, sizeof(err)) != 0) {
         session_close(&s);
         return fail(err);
     }
-    if (argc < 2 && par_msg_get(&s.meta, "default") == NULL) {
+    s.from_hook = from_hook;
+    name = argc == 2 ? argv[1] : NULL;
+    if (name == NULL || (or_default && find_env(&s, name) < 0))
+        name = par_msg_get(&s.meta, "default");
+    if (name == NULL) {
         session_close(&s);
         return fail(no_credentials_yet);
     }
-    rc = print_exports(&s, argc == 2 ? argv[1] : par_msg_get(&s.meta, "default"));
+    rc = print_exports(&s, name);
     session_close(&s);
     return rc;
 }
