@@ -18,6 +18,7 @@ PAMDIR    ?= $(if $(MULTIARCH),/lib/$(MULTIARCH)/security,/lib/security)
 HELPER_PATH ?= $(LIBEXECDIR)/pam-assume-role
 CONFIG_PATH ?= $(SYSCONFDIR)/security/pam_assume_role.conf
 RUN_DIR   ?= /run/pam_assume_role
+SYSTEMDUNITDIR ?= /lib/systemd/system
 
 CC        ?= gcc
 PKG_CONFIG ?= pkg-config
@@ -129,6 +130,7 @@ clean:
 
 # --- install ------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=...] [PAMDIR=/lib/x86_64-linux-gnu/security]
+#              [SYSTEMDUNITDIR=/lib/systemd/system]
 MANPAGES := man/pam_assume_role.8 man/pam_assume_role.conf.5 man/pam-assume-role.1
 DOCDIR   ?= $(PREFIX)/share/doc/pam_assume_role
 EXAMPLEDIR ?= $(DOCDIR)/examples
@@ -138,7 +140,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(EXAMPLEDIR)/pam.d $(DESTDIR)$(SYSCONFDIR)/profile.d \
 	    $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d $(DESTDIR)/usr/lib/tmpfiles.d \
-	    $(DESTDIR)/usr/share/pam-configs
+	    $(DESTDIR)/usr/share/pam-configs $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 $(MODULE_SO) $(DESTDIR)$(PAMDIR)/pam_assume_role.so
 	install -m 0711 $(HELPER_BIN) $(DESTDIR)$(HELPER_PATH)
 	ln -sf $(HELPER_PATH) $(DESTDIR)$(BINDIR)/pam-assume-role
@@ -154,6 +156,13 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/profile.d/pam_assume_role.sh
 	install -m 0644 config/tmpfiles.d/pam_assume_role.conf $(DESTDIR)/usr/lib/tmpfiles.d/
 	install -m 0644 config/pam-configs/pam_assume_role $(DESTDIR)/usr/share/pam-configs/
+	sed -e 's|^ExecStart=[^ ]*|ExecStart=$(HELPER_PATH)|' \
+	    -e 's|^ConditionPathIsDirectory=.*|ConditionPathIsDirectory=$(RUN_DIR)|' \
+	    config/systemd/pam-assume-role-sweep.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/pam-assume-role-sweep.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/pam-assume-role-sweep.service
+	install -m 0644 config/systemd/pam-assume-role-sweep.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	@echo "sweep of ended logins: systemctl enable --now pam-assume-role-sweep.timer"
 	@if [ ! -e $(DESTDIR)$(CONFIG_PATH) ]; then \
 	    install -d $(DESTDIR)$(dir $(CONFIG_PATH)); \
 	    install -m 0644 config/pam_assume_role.conf.example $(DESTDIR)$(CONFIG_PATH); \
@@ -166,7 +175,9 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/pam_assume_role.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_assume_role.8 \
 	    $(DESTDIR)$(SYSCONFDIR)/profile.d/pam_assume_role.sh \
 	    $(DESTDIR)/usr/lib/tmpfiles.d/pam_assume_role.conf \
-	    $(DESTDIR)/usr/share/pam-configs/pam_assume_role
+	    $(DESTDIR)/usr/share/pam-configs/pam_assume_role \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/pam-assume-role-sweep.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/pam-assume-role-sweep.timer
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 	@echo "kept $(CONFIG_PATH) (your settings); remove it by hand if you want it gone"

@@ -771,6 +771,7 @@ static const char *const top_level_names[] = {
     "no_code_hint", "environments", "users",
     "target_accounts", "invoker_services",
     "user_dir_size_kb", "user_dir_inodes",
+    "hook_timeout_ms",
     NULL
 };
 
@@ -792,6 +793,7 @@ static int set_defaults(struct par_config *cfg, const char *path)
     cfg->no_code_hint = true;
     cfg->user_dir_size_kb = PAR_USER_DIR_SIZE_KB;
     cfg->user_dir_inodes = PAR_USER_DIR_INODES;
+    cfg->hook_timeout_ms = PAR_HOOK_TIMEOUT_MS;
     if (cfg->path == NULL || cfg->region == NULL || cfg->source_profile == NULL ||
         cfg->profile_template == NULL || cfg->session_name == NULL)
         return -1;
@@ -852,6 +854,17 @@ static void parse_user_dir(struct checker *ck, const config_setting_t *root,
         take_long(ck, s, "user_dir_inodes", 16, 1048576, &cfg->user_dir_inodes);
 }
 
+/* ---- The profile hook's budget for a renewal -------------------------------- */
+
+static void parse_hook(struct checker *ck, const config_setting_t *root, struct par_config *cfg)
+{
+    const config_setting_t *s = config_setting_get_member(root, "hook_timeout_ms");
+
+    if (s != NULL)
+        take_long(ck, s, "hook_timeout_ms", PAR_HOOK_TIMEOUT_MIN_MS, PAR_HOOK_TIMEOUT_MAX_MS,
+                  &cfg->hook_timeout_ms);
+}
+
 static void parse_scalars(struct checker *ck, const config_setting_t *root,
                           struct par_config *cfg)
 {
@@ -874,6 +887,7 @@ static void parse_scalars(struct checker *ck, const config_setting_t *root,
     if ((s = config_setting_get_member(root, "no_code_hint")) != NULL)
         take_bool(ck, s, "no_code_hint", &cfg->no_code_hint);
     parse_user_dir(ck, root, cfg);
+    parse_hook(ck, root, cfg);
 }
 
 /* Parses a string setting that must be one of two words. */

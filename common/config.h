@@ -70,7 +70,17 @@ struct par_config {
      * inodes, so nobody can fill /run; size 0: the plain folder, unbounded. */
     long user_dir_size_kb;        /* default PAR_USER_DIR_SIZE_KB */
     long user_dir_inodes;         /* default PAR_USER_DIR_INODES */
+
+    /* The profile hook asks the helper in front of a prompt ('env
+     * --from-hook'): a renewal then gets this budget, not timeout_ms, so a
+     * slow STS never stalls a prompt for long. The hook's own backstop
+     * (/usr/bin/timeout) is PAR_HOOK_TIMEOUT_MAX_MS + 2 s. */
+    long hook_timeout_ms;         /* default PAR_HOOK_TIMEOUT_MS */
 };
+
+#define PAR_HOOK_TIMEOUT_MS     2000
+#define PAR_HOOK_TIMEOUT_MIN_MS 200
+#define PAR_HOOK_TIMEOUT_MAX_MS 3000
 
 #define PAR_USER_DIR_SIZE_KB 1024
 #define PAR_USER_DIR_INODES  512

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
+#include "adopt.h"
 #include "commands.h"
 #include "context.h"
 #include "protocol.h"
@@ -31,6 +32,8 @@ struct session {
     char path[PAR_MAX_PATH];
     int fd;
     struct par_msg meta;
+    int gone;                     /* its login has ended: the folder is gone or ending */
+    int from_hook;                /* asked by the profile hook: renewals get hook_timeout_ms */
 };
 
 static const char no_credentials_yet[] =
@@ -61,6 +64,14 @@ static int become(uid_t owner, char *err, size_t errlen)
     return 0;
 }
 
+/* The folder's login has ended: status and refresh offer another live one. */
+static int session_gone(struct session *s, char *err, size_t errlen)
+{
+    s->gone = 1;
+    par_adopt_ended_line(s->path, err, errlen);
+    return -1;
+}
+
 /* Opens the session folder: private, not a link, ours (root becomes its owner). */
 static int session_open_dir(struct session *s, const char *dir, char *err, size_t errlen)
 {
@@ -79,6 +90,8 @@ static int session_open_dir(struct session *s, const char *dir, char *err, size_
     }
     snprintf(s->path, sizeof(s->path), "%s", dir);
     s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->fd < 0 && par_adopt_folder_gone(dir, errno))
+        return session_gone(s, err, errlen);
     if (s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_uid != getuid() && getuid() == 0 &&
         st.st_uid != 0 && become(st.st_uid, err, errlen) != 0)
         return -1;
@@ -99,11 +112,8 @@ static int session_open(struct session *s, const char *dir, char *err, size_t er
     s->fd = -1;
     if (session_open_dir(s, dir, err, errlen) != 0)
         return -1;
-    if (sd_read_meta(s->fd, &s->meta) != 0) {
-        snprintf(err, errlen, "the session folder %s holds no session: run "
-                 "'pam-assume-role refresh'", s->path);
-        return -1;
-    }
+    if (sd_read_meta(s->fd, &s->meta) != 0 || par_msg_get(&s->meta, "ended") != NULL)
+        return session_gone(s, err, errlen);   /* ended, or being removed by close */
     if (par_meta_check(&s->meta, bad, sizeof(bad)) != 0) {
         snprintf(err, errlen, "%s/session holds a value outside its character set (%s), "
                  "so nothing of it is shown: log in again for a new session", s->path, bad);
@@ -149,6 +159,17 @@ static int is_session_strategy(const struct session *s)
     return st != NULL && strcmp(st, "session") == 0;
 }
 
+/* A prompt waits for the hook: its renewal gets hook_timeout_ms, not timeout_ms. */
+static void bound_for_hook(struct par_context *ctx)
+{
+    long budget = ctx->cfg.hook_timeout_ms;
+
+    if (ctx->login.timeout_ms > budget)
+        ctx->login.timeout_ms = budget;
+    if (ctx->login.endpoint.connect_timeout_ms > budget)
+        ctx->login.endpoint.connect_timeout_ms = budget;
+}
+
 /* Session strategy: AssumeRole again from the stored MFA session. */
 static int renew_role(struct session *s, int idx, struct par_creds *out, char *err, size_t errlen)
 {
@@ -171,6 +192,8 @@ static int renew_role(struct session *s, int idx, struct par_creds *out, char *e
         par_creds_clear(&mfa);
         return -1;
     }
+    if (s->from_hook)
+        bound_for_hook(&ctx);
     env.name = meta_env(s, (size_t)idx, "env");
     env.role_arn = meta_env(s, (size_t)idx, "role");
     env.region = meta_env(s, (size_t)idx, "region");
@@ -289,24 +312,47 @@ static int print_exports(struct session *s, const char *name)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* env's options: --from-hook (the profile hook asks), --or-default (the
+ * session's default environment when ENV is no longer in it). */
+static void env_options(int *argc, char ***argv, int *from_hook, int *or_default)
+{
+    *from_hook = *or_default = 0;
+    while (*argc >= 2 && ((*from_hook == 0 && strcmp((*argv)[1], "--from-hook") == 0) ||
+                          (*or_default == 0 && strcmp((*argv)[1], "--or-default") == 0))) {
+        if (strcmp((*argv)[1], "--from-hook") == 0)
+            *from_hook = 1;
+        else
+            *or_default = 1;
+        (*argv)[1] = (*argv)[0];
+        (*argv)++;
+        (*argc)--;
+    }
+}
+
 int par_cmd_env(int argc, char **argv)
 {
     struct session s;
     char err[512];
-    const char *dir = session_arg(&argc, &argv);
-    int rc;
+    const char *dir = session_arg(&argc, &argv), *name;
+    int rc, from_hook, or_default;
 
+    env_options(&argc, &argv, &from_hook, &or_default);
     if (argc > 2)
-        return fprintf(stderr, "usage: pam-assume-role env [ENV]\n"), 2;
+        return fprintf(stderr, "usage: pam-assume-role env [--from-hook] [--or-default] "
+                       "[ENV]\n"), 2;
     if (session_open(&s, dir, err, sizeof(err)) != 0) {
         session_close(&s);
         return fail(err);
     }
-    if (argc < 2 && par_msg_get(&s.meta, "default") == NULL) {
+    s.from_hook = from_hook;
+    name = argc == 2 ? argv[1] : NULL;
+    if (name == NULL || (or_default && find_env(&s, name) < 0))
+        name = par_msg_get(&s.meta, "default");
+    if (name == NULL) {
         session_close(&s);
         return fail(no_credentials_yet);
     }
-    rc = print_exports(&s, argc == 2 ? argv[1] : par_msg_get(&s.meta, "default"));
+    rc = print_exports(&s, name);
     session_close(&s);
     return rc;
 }
@@ -454,7 +500,7 @@ int par_cmd_status(int argc, char **argv)
         session_close(&s);
         if (json)
             print_status_json(NULL);
-        return fail(err);
+        return s.gone && !json ? par_adopt_offer(s.path) : fail(err);
     }
     for (i = 0; meta_env(&s, i, "env") != NULL; i++) {
         valid += par_seconds_left(meta_env(&s, i, "expiration")) > 0 || is_session_strategy(&s);
@@ -548,7 +594,7 @@ int par_cmd_refresh(int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     if (session_open(&s, dir, err, sizeof(err)) != 0) {
         session_close(&s);
-        return fail(err);
+        return s.gone ? par_adopt_offer(s.path) : fail(err);
     }
     config = par_msg_get(&s.meta, "config");
     if (par_context_load(&ctx, config ? config : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0 ||

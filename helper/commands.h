@@ -19,6 +19,8 @@ int par_cmd_assume(int argc, char **argv);
 int par_cmd_pam_open(int argc, char **argv);
 /* pam-assume-role credential-process [--session DIR] ENV */
 int par_cmd_credential_process(int argc, char **argv);
+/* pam-assume-role sweep [-c CONFIG]: removes folders of ended logins. */
+int par_cmd_sweep(int argc, char **argv);
 /* Life inside a session. */
 int par_cmd_status(int argc, char **argv);
 int par_cmd_refresh(int argc, char **argv);

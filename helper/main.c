@@ -1,7 +1,7 @@
 /*
  * pam-assume-role: the helper the PAM module runs (pam-open) and
  * the person's command (assume, status, refresh, env, exec,
- * credential-process, check-config).
+ * credential-process, sweep, check-config).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -22,10 +22,13 @@ static const struct command commands[] = {
       "assume [-c CONFIG] [--format env|credentials|json] ENV...   get credentials now" },
     { "status", par_cmd_status, "status [--json]                 what this session holds" },
     { "refresh", par_cmd_refresh, "refresh [ENV...]                new code, new credentials" },
-    { "env", par_cmd_env, "env ENV                         export lines for eval" },
+    { "env", par_cmd_env,
+      "env [--from-hook] [--or-default] [ENV]   export lines for eval" },
     { "exec", par_cmd_exec, "exec ENV -- CMD...              run CMD with ENV's credentials" },
     { "credential-process", par_cmd_credential_process,
       "credential-process [--session DIR] ENV   AWS credential_process JSON" },
+    { "sweep", par_cmd_sweep,
+      "sweep [-c CONFIG]               remove folders of ended logins (root: everyone's)" },
     { "check-config", par_cmd_check_config, "check-config [FILE]             validate the config" },
     { "pam-open", par_cmd_pam_open, NULL },
 };

@@ -14,6 +14,7 @@
 #include "protocol.h"
 #include "rmsession.h"
 #include "session_dir.h"
+#include "sweep.h"
 #include "valid.h"
 #include "wipe.h"
 
@@ -178,96 +179,17 @@ int sd_read_meta(int dir_fd, struct par_msg *meta)
     return rc;
 }
 
-/* The number after "\nKEY=" in buf (or at its start), or -1. */
-static long long meta_number(const char *buf, const char *key)
-{
-    size_t klen = strlen(key);
-
-    for (const char *line = buf; line != NULL && *line != '\0';) {
-        const char *nl = strchr(line, '\n');
-
-        if (strncmp(line, key, klen) == 0 && line[klen] == '=' && line[klen + 1] >= '0' &&
-            line[klen + 1] <= '9')
-            return strtoll(line + klen + 1, NULL, 10);
-        line = nl ? nl + 1 : NULL;
-    }
-    return -1;
-}
-
-/* True when process PID, started at START (clock ticks), is gone. */
-static int process_gone(long long pid, long long start)
-{
-    long long now_start;
-
-    if (pid <= 0 || pid > INT32_MAX)
-        return 1;
-    now_start = par_process_start((pid_t)pid);
-    if (now_start >= 0)
-        return now_start != start;
-    /* /proc hidden from us (hidepid): ask the kernel instead. */
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-/*
- * True when the login that made the session is gone. The login process is
- * read from the metadata line by line, so a file that does not parse as a
- * whole still names it; only a folder whose metadata names no process is
- * judged by its age (one still being set up has none yet).
- */
-static int session_is_orphan(int user_fd, const char *id)
-{
-    char *buf = malloc(PAR_META_MAX + 1);
-    size_t len;
-    long long pid = -1, start = -1;
-    struct stat st;
-    int orphan, dir = openat(user_fd, id, DIR_FLAGS);
-
-    if (dir < 0 || buf == NULL) {
-        free(buf);
-        if (dir >= 0)
-            close(dir);
-        return dir < 0;
-    }
-    if (sd_read_file(dir, "session", buf, PAR_META_MAX + 1, &len) == 0) {
-        pid = meta_number(buf, "session_pid");
-        start = meta_number(buf, "session_start");
-    }
-    free(buf);
-    if (pid >= 0 && start >= 0)
-        orphan = process_gone(pid, start);
-    else
-        orphan = fstat(dir, &st) == 0 && st.st_mtime + SD_SETUP_GRACE < time(NULL);
-    close(dir);
-    return orphan;
-}
-
+/* The dead session folders, as common/sweep.c judges them. */
 int sd_sweep(int user_fd, const char *keep)
 {
     return sd_sweep_some(user_fd, keep, 0, 0);
 }
 
+/* At most MAX_FOLDERS folders examined, for at most MAX_MS (0: no bound). */
 int sd_sweep_some(int user_fd, const char *keep, long max_ms, long max_folders)
 {
-    int fd = dup(user_fd), removed = 0;
-    long long end = par_now_ms() + max_ms;
-    long seen = 0;
-    DIR *d;
-    struct dirent *e;
+    struct par_sweep result;
 
-    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL) {
-        if (!par_valid_session_id(e->d_name) || (keep && strcmp(e->d_name, keep) == 0))
-            continue;
-        if ((max_folders > 0 && ++seen > max_folders) || (max_ms > 0 && par_now_ms() >= end))
-            break;
-        if (session_is_orphan(user_fd, e->d_name) && sd_remove_session(user_fd, e->d_name) == 0)
-            removed++;
-    }
-    closedir(d);
-    return removed;
+    return par_sweep_dead(user_fd, keep, max_folders > 0 ? (unsigned)max_folders : 0,
+                          max_ms > 0 ? par_now_ms() + max_ms : 0, &result);
 }

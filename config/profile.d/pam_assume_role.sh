@@ -26,6 +26,9 @@ __par_run_dir=/run/pam_assume_role
 __par_helper=/usr/local/libexec/pam_assume_role/pam-assume-role
 # Seconds between two questions to the helper (root's shells, renewals).
 __par_ask_every=60
+# Seconds a question to the helper may take at most (the helper's own bound,
+# hook_timeout_ms, is at most 3 s).
+__par_helper_deadline=5
 # A session folder's name: 32 lowercase hex digits (helper/session_dir.h SD_ID_LEN).
 __par_id_len=32
 
@@ -37,6 +40,7 @@ __par_expires=0
 __par_renews=0
 __par_asked_at=0
 __par_told=
+__par_told_gone=
 __par_answer=0
 __par_warned_soon=
 __par_warned_expired=
@@ -236,10 +240,11 @@ __par_load_file() {
 }
 
 # The helper's answer to "$@" into $__par_text, within a deadline: the hook
-# runs in front of a prompt.
+# runs in front of a prompt. The helper bounds a renewal it makes for the
+# hook by hook_timeout_ms (at most 3 s); timeout is the backstop above it.
 __par_run_helper() {
     if [ -x /usr/bin/timeout ]; then
-        __par_text=$(/usr/bin/timeout 20 "$__par_helper" "$@" 2>/dev/null)
+        __par_text=$(/usr/bin/timeout -k 1 "$__par_helper_deadline" "$__par_helper" "$@" 2>/dev/null)
     else
         __par_text=$("$__par_helper" "$@" 2>/dev/null)
     fi
@@ -253,11 +258,11 @@ __par_ask_helper() {
     __par_asked_at=$__par_t
     [ -x "$__par_helper" ] || return 1
     if [ -z "${PAM_ASSUME_ROLE_ENVIRONMENT:-}" ]; then
-        __par_run_helper env || return 1
-    elif ! __par_run_helper env "$PAM_ASSUME_ROLE_ENVIRONMENT"; then
-        if [ "${1:-}" != or-default ] || ! __par_run_helper env; then
-            return 1
-        fi
+        __par_run_helper env --from-hook || return 1
+    elif [ "${1:-}" = or-default ]; then
+        __par_run_helper env --from-hook --or-default "$PAM_ASSUME_ROLE_ENVIRONMENT" || return 1
+    else
+        __par_run_helper env --from-hook "$PAM_ASSUME_ROLE_ENVIRONMENT" || return 1
     fi
     __par_parse "$__par_text" helper "the answer of 'pam-assume-role env'" || return 2
 }
@@ -325,10 +330,16 @@ __par_say_refreshed() {
     return 0
 }
 
-# The owner's shell: a new first line of the env file is a refresh.
+# The owner's shell: a new first line of the env file is a refresh. A
+# folder gone means the login ended (the shell outlived it): said once.
 __par_pick_up_file() {
     __par_f=$PAM_ASSUME_ROLE_DIR/env
-    if [ -f "$__par_f" ] && [ ! -L "$__par_f" ] && [ -O "$__par_f" ] &&
+    if [ ! -d "$PAM_ASSUME_ROLE_DIR" ]; then
+        if [ "$__par_told_gone" != "$PAM_ASSUME_ROLE_DIR" ]; then
+            __par_told_gone=$PAM_ASSUME_ROLE_DIR
+            echo "pam_assume_role: the login of this shell has ended: 'pam-assume-role status' offers another live login of yours" >&2
+        fi
+    elif [ -f "$__par_f" ] && [ ! -L "$__par_f" ] && [ -O "$__par_f" ] &&
         IFS= read -r __par_line 2>/dev/null <"$__par_f" &&
         [ "$__par_line" != "$__par_gen" ]; then
         # Once per generation, loaded or refused.
@@ -342,7 +353,8 @@ __par_pick_up_file() {
 }
 
 # Strategy "session": new role credentials from the MFA session, at most
-# once a minute, when less than 5 minutes are left.
+# once a minute, when less than 5 minutes are left; the helper bounds the
+# renewal by hook_timeout_ms.
 __par_renew() {
     if [ "$__par_renews" = 1 ] && [ "$__par_expires" -gt 0 ] &&
         [ $((__par_expires - __par_t)) -lt 300 ] && ! __par_asked_recently &&

@@ -477,7 +477,7 @@ class Bastion:
 
     def install_sudo_su(self, invoker, su_target=None, nopasswd=False,
                         session_control="optional"):
-        """Module lines in /etc/pam.d/sudo-i and /etc/pam.d/su (config/pam.d/sudo,
+        """Module lines in /etc/pam.d/sudo-i and /etc/pam.d/su (config/pam.d/sudo-i,
         su: session_prompt), a sudoers.d file letting invoker run sudo -i."""
         for svc in ("sudo-i", "su"):
             path = "/etc/pam.d/" + svc

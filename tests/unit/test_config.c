@@ -86,6 +86,7 @@ static void test_defaults(void **state)
     assert_true(cfg.no_code_hint);
     assert_int_equal(cfg.user_dir_size_kb, 1024);
     assert_int_equal(cfg.user_dir_inodes, 512);
+    assert_int_equal(cfg.hook_timeout_ms, 2000);
     assert_int_equal(cfg.n_tags, 0);
     assert_int_equal(cfg.n_users, 0);
     assert_int_equal(cfg.n_environments, 1);
@@ -123,6 +124,7 @@ static void test_full_config(void **state)
         "no_code_hint = false;\n"
         "user_dir_size_kb = 0;\n"
         "user_dir_inodes = 16;\n"
+        "hook_timeout_ms = 500;\n"
         "environments = {\n"
         "  integration = { };\n"
         "  staging = { role_arn = \"arn:aws:iam::222222222222:role/x\"; duration = 900;"
@@ -159,6 +161,7 @@ static void test_full_config(void **state)
     assert_false(cfg.no_code_hint);
     assert_int_equal(cfg.user_dir_size_kb, 0);
     assert_int_equal(cfg.user_dir_inodes, 16);
+    assert_int_equal(cfg.hook_timeout_ms, 500);
     assert_int_equal(cfg.n_tags, 2);
     assert_string_equal(cfg.tags[1].key, "client");
     assert_string_equal(cfg.tags[1].value, "%r");
@@ -290,6 +293,8 @@ static const struct bad_case bad_cases[] = {
       "user_dir_size_kb = 1048577 is out of range; use a value between 0 and 1048576" },
     { "user_dir_inodes_range", ENVS "user_dir_inodes = 15;\n", 2,
       "user_dir_inodes = 15 is out of range; use a value between 16 and 1048576" },
+    { "hook_timeout_range", ENVS "hook_timeout_ms = 3001;\n", 2,
+      "hook_timeout_ms = 3001 is out of range; use a value between 200 and 3000" },
     { "max_response_range", ENVS "max_response_bytes = 1048577;\n", 2,
       "max_response_bytes = 1048577 is out of range; use a value between 1024 and 1048576" },
     { "unknown_directive_session_name", ENVS "session_name = \"%u-%x\";\n", 2,
