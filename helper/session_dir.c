@@ -121,8 +121,12 @@ int sd_write_file(int dir_fd, const char *name, const char *data, size_t len)
         rc = -1;
     if (rc == 0)
         rc = renameat(dir_fd, tmp, dir_fd, name);
-    if (rc != 0)
+    if (rc != 0) {
+        int saved = errno ? errno : EIO;   /* the caller names this errno */
+
         unlinkat(dir_fd, tmp, 0);
+        errno = saved;
+    }
     return rc;
 }
 
