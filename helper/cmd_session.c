@@ -864,8 +864,8 @@ int par_cmd_refresh(int argc, char **argv)
     struct session s;
     struct par_context ctx;
     struct refresh_args args;
-    char err[512];
-    const char *dir = session_arg(&argc, &argv), *config;
+    char err[512], config[PAR_MAX_PATH];
+    const char *dir = session_arg(&argc, &argv);
     int rc;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -875,8 +875,9 @@ int par_cmd_refresh(int argc, char **argv)
         session_close(&s);
         return fail(err);
     }
-    config = par_msg_get(&s.meta, "config");
-    if (par_context_load(&ctx, config ? config : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0 ||
+    /* A copy: the manifest is read again under the lock before the write. */
+    snprintf(config, sizeof(config), "%s", par_msg_get(&s.meta, "config") ?: PAR_CONFIG_PATH);
+    if (par_context_load(&ctx, config, 0, err, sizeof(err)) != 0 ||
         refresh_envs(&s, &ctx, &args, err, sizeof(err)) != 0) {
         par_context_free(&ctx);
         session_close(&s);
