@@ -1,6 +1,7 @@
 /*
- * Life inside a session: status, env, exec, credential-process, refresh.
- * The session folder comes from --session DIR or PAM_ASSUME_ROLE_DIR.
+ * Life inside a session: env, exec, credential-process (status in
+ * cmd_status.c, refresh in cmd_refresh.c). The session folder comes from
+ * --session DIR or PAM_ASSUME_ROLE_DIR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,34 +14,25 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <json-c/json.h>
 #include "commands.h"
 #include "context.h"
 #include "protocol.h"
-#include "prompt.h"
 #include "session_dir.h"
 #include "session_files.h"
 #include "session_lock.h"
+#include "session_cmd.h"
 #include "session_meta.h"
-#include "tracer.h"
-#include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
 
 /* A renewal holds the lock across one STS call: the others wait that long. */
 #define RENEW_LOCK_WAIT_MS 20000
 
-struct session {
-    char path[PAR_MAX_PATH];
-    int fd;
-    int lock;                     /* sd_lock's descriptor, or -1 */
-    struct par_msg meta;
-};
 
 static const char login_ended[] =
     "this login has ended: its session was closed at logout; log in again";
 
-static const char no_credentials_yet[] =
+const char no_credentials_yet[] =
     "this session holds no AWS credentials yet: run 'pam-assume-role refresh' and type a "
     "new MFA code";
 
@@ -122,7 +114,7 @@ static int session_read_meta(struct session *s, char *err, size_t errlen)
 
 /* (Re)takes the lock as HOW and reads the manifest again: what another
  * process wrote before we got the lock is what counts. */
-static int session_lock(struct session *s, int how, long wait_ms, char *err, size_t errlen)
+int session_lock(struct session *s, int how, long wait_ms, char *err, size_t errlen)
 {
     sd_unlock(s->lock);
     s->lock = sd_lock(s->fd, how, wait_ms, err, errlen);
@@ -132,7 +124,7 @@ static int session_lock(struct session *s, int how, long wait_ms, char *err, siz
 }
 
 /* The folder, then its lock (HOW), then its manifest. */
-static int session_open(struct session *s, const char *dir, int how, char *err, size_t errlen)
+int session_open(struct session *s, const char *dir, int how, char *err, size_t errlen)
 {
     memset(s, 0, sizeof(*s));
     s->fd = -1;
@@ -142,7 +134,7 @@ static int session_open(struct session *s, const char *dir, int how, char *err, 
     return session_lock(s, how, SD_LOCK_WAIT_MS, err, errlen);
 }
 
-static void session_close(struct session *s)
+void session_close(struct session *s)
 {
     sd_unlock(s->lock);
     if (s->fd >= 0)
@@ -152,7 +144,7 @@ static void session_close(struct session *s)
     s->lock = -1;
 }
 
-static const char *meta_env(const struct session *s, size_t i, const char *what)
+const char *meta_env(const struct session *s, size_t i, const char *what)
 {
     char key[32];
 
@@ -161,7 +153,7 @@ static const char *meta_env(const struct session *s, size_t i, const char *what)
 }
 
 /* Index of environment NAME in the session, or -1. */
-static int find_env(const struct session *s, const char *name)
+int find_env(const struct session *s, const char *name)
 {
     for (size_t i = 0; i < PAR_MSG_MAX_KEYS; i++) {
         const char *e = meta_env(s, i, "env");
@@ -174,7 +166,7 @@ static int find_env(const struct session *s, const char *name)
     return -1;
 }
 
-static int is_session_strategy(const struct session *s)
+int is_session_strategy(const struct session *s)
 {
     const char *st = par_msg_get(&s->meta, "strategy");
 
@@ -307,7 +299,7 @@ static int env_creds(struct session *s, const char *name, struct par_creds *c, i
     return renew_role(s, i, c, err, errlen);
 }
 
-static int fail(const char *err)
+int fail(const char *err)
 {
     char line[PAR_MAX_MESSAGE];
 
@@ -317,7 +309,7 @@ static int fail(const char *err)
     return 1;
 }
 
-static const char *session_arg(int *argc, char ***argv)
+const char *session_arg(int *argc, char ***argv)
 {
     if (*argc >= 3 && strcmp((*argv)[1], "--session") == 0) {
         const char *dir = (*argv)[2];
@@ -477,417 +469,4 @@ int par_cmd_exec(int argc, char **argv)
     execvp(argv[3], argv + 3);
     fprintf(stderr, "pam-assume-role: cannot run %s: %s\n", argv[3], strerror(errno));
     return 127;
-}
-
-/* What the folder holds for environment I (role-ENV, or the credentials
- * file), or the manifest's login-time expiry when that is unreadable. */
-struct env_state {
-    char expiration[33];
-    long long left;
-    int renews;                   /* renewed on use: session strategy, MFA session alive */
-};
-
-static long long mfa_seconds_left(const struct session *s)
-{
-    const char *mfa = par_msg_get(&s->meta, "mfa_expiration");
-
-    return mfa != NULL ? par_seconds_left(mfa) : -1;
-}
-
-static void env_state(const struct session *s, size_t i, struct env_state *st)
-{
-    const char *name = meta_env(s, i, "env");
-    char file[64];
-    struct par_creds c;
-
-    snprintf(file, sizeof(file), is_session_strategy(s) ? "role-%s" : "credentials", name);
-    if (par_read_creds_file(s->fd, file, name, &c) == 0)
-        snprintf(st->expiration, sizeof(st->expiration), "%s", c.expiration);
-    else
-        snprintf(st->expiration, sizeof(st->expiration), "%s", meta_env(s, i, "expiration"));
-    par_creds_clear(&c);
-    st->left = par_seconds_left(st->expiration);
-    st->renews = is_session_strategy(s) && mfa_seconds_left(s) > 60;
-}
-
-/* One environment's line; every value was checked by par_meta_check. */
-static void status_line(const struct session *s, size_t i, const struct env_state *st)
-{
-    const char *env = meta_env(s, i, "env"), *role = meta_env(s, i, "role");
-    char until[64];
-
-    par_local_time(st->expiration, until, sizeof(until));
-    if (st->left > 0)
-        printf("%-12s %s  until %s (%lld min left)%s\n", env, role, until, st->left / 60,
-               st->renews ? ", renews itself" : "");
-    else
-        printf("%-12s %s  EXPIRED at %s%s\n", env, role, until,
-               st->renews ? " (renews at next use)" : ": run 'pam-assume-role refresh'");
-}
-
-/* Strategy session: the MFA session bounds every renewal. */
-static void status_mfa_line(const struct session *s)
-{
-    const char *mfa = par_msg_get(&s->meta, "mfa_expiration");
-    long long left = mfa_seconds_left(s);
-    char until[64];
-
-    if (!is_session_strategy(s) || mfa == NULL)
-        return;
-    par_local_time(mfa, until, sizeof(until));
-    if (left > 60)
-        printf("MFA session  until %s (%lld min left): roles renew themselves until then\n",
-               until, left / 60);
-    else
-        printf("MFA session  ENDED at %s: nothing renews any more; run 'pam-assume-role "
-               "refresh' with a new code\n", until);
-}
-
-static json_object *status_env_json(const struct session *s, size_t i, const struct env_state *st)
-{
-    json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "environment", json_object_new_string(meta_env(s, i, "env")));
-    json_object_object_add(o, "role_arn", json_object_new_string(meta_env(s, i, "role")));
-    json_object_object_add(o, "expiration", json_object_new_string(st->expiration));
-    json_object_object_add(o, "seconds_left", json_object_new_int64(st->left));
-    json_object_object_add(o, "strategy",
-                           json_object_new_string(is_session_strategy(s) ? "session" : "direct"));
-    json_object_object_add(o, "renews", json_object_new_boolean(st->renews));
-    return o;
-}
-
-static void status_mfa_json(json_object *top, const struct session *s)
-{
-    const char *mfa = s && is_session_strategy(s) ? par_msg_get(&s->meta, "mfa_expiration") : NULL;
-
-    json_object_object_add(top, "mfa_session_expiration", mfa ? json_object_new_string(mfa) : NULL);
-    json_object_object_add(top, "mfa_session_seconds_left",
-                           mfa ? json_object_new_int64(mfa_seconds_left(s)) : NULL);
-}
-
-/* {"session": PATH or null, "mfa_session_expiration": ISO or null,
- *  "mfa_session_seconds_left": N or null, "environments": [...]} on stdout. */
-static int print_status_json(const struct session *s)
-{
-    json_object *top = json_object_new_object(), *envs = json_object_new_array();
-    struct env_state st;
-    int rc;
-
-    json_object_object_add(top, "session", s ? json_object_new_string(s->path) : NULL);
-    status_mfa_json(top, s);
-    for (size_t i = 0; s != NULL && meta_env(s, i, "env") != NULL; i++) {
-        env_state(s, i, &st);
-        json_object_array_add(envs, status_env_json(s, i, &st));
-    }
-    json_object_object_add(top, "environments", envs);
-    rc = printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(top);
-    return rc < 0 ? -1 : 0;
-}
-
-/* Lines per environment; the number of environments that hold or can get
- * valid credentials without a new code. */
-static int print_status_lines(const struct session *s, int json)
-{
-    struct env_state st;
-    int usable = 0;
-    size_t i;
-
-    for (i = 0; meta_env(s, i, "env") != NULL; i++) {
-        env_state(s, i, &st);
-        usable += st.left > 0 || st.renews;
-        if (!json)
-            status_line(s, i, &st);
-    }
-    if (json)
-        print_status_json(s);
-    else if (i == 0)
-        fprintf(stderr, "pam-assume-role: %s\n", no_credentials_yet);
-    else
-        status_mfa_line(s);
-    return usable;
-}
-
-int par_cmd_status(int argc, char **argv)
-{
-    struct session s;
-    char err[512];
-    const char *dir = session_arg(&argc, &argv);
-    int json = argc == 2 && strcmp(argv[1], "--json") == 0, usable;
-
-    if (argc > 2 || (argc == 2 && !json))
-        return fprintf(stderr, "usage: pam-assume-role status [--json]\n"), 2;
-    if (session_open(&s, dir, LOCK_SH, err, sizeof(err)) != 0) {
-        session_close(&s);
-        if (json)
-            print_status_json(NULL);
-        return fail(err);
-    }
-    usable = print_status_lines(&s, json);
-    if (is_session_strategy(&s) && mfa_seconds_left(&s) <= 60)
-        usable = 0;   /* the MFA session ended: nothing renews until a new code */
-    session_close(&s);
-    return usable > 0 && fflush(stdout) == 0 ? 0 : 1;
-}
-
-/* refresh [--default ENV] [ENV...]: which environments, and the new default. */
-struct refresh_args {
-    char *envs[PAR_MAX_LOGIN_ENVS];
-    size_t n;
-    const char *default_env;      /* NULL: the session's default stays */
-};
-
-static int parse_refresh_args(int argc, char **argv, struct refresh_args *a)
-{
-    memset(a, 0, sizeof(*a));
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--default") == 0 && i + 1 < argc && a->default_env == NULL)
-            a->default_env = argv[++i];
-        else if (argv[i][0] == '-' || a->n >= PAR_MAX_LOGIN_ENVS)
-            return -1;
-        else
-            a->envs[a->n++] = argv[i];
-    }
-    return 0;
-}
-
-/* The named environments, or every environment the session holds. */
-static int refresh_envs(struct session *s, struct par_context *ctx, struct refresh_args *a,
-                        char *err, size_t errlen)
-{
-    char *envs[PAR_MAX_LOGIN_ENVS];
-    size_t n = 0;
-
-    if (a->n > 0)
-        return par_context_prepare_login(ctx, a->envs, a->n, err, errlen);
-    for (size_t i = 0; i < PAR_MAX_LOGIN_ENVS && meta_env(s, i, "env") != NULL; i++)
-        envs[n++] = (char *)meta_env(s, i, "env");
-    return par_context_prepare_login(ctx, n ? envs : NULL, n, err, errlen);
-}
-
-/* Reads a code (never while traced); nothing is recorded yet. */
-static int read_code(const struct par_context *ctx, char *code, size_t cap)
-{
-    char prompt[128], err[512];
-
-    snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
-    if (par_refuse_if_traced(err, sizeof(err)) != 0)
-        return fail(err);
-    if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
-        par_wipe(code, cap);
-        return fail("the MFA code must be 6 digits from your MFA device");
-    }
-    return 0;
-}
-
-/* Under the exclusive lock, with the manifest re-read (the login has not
- * ended): claims the code as sent; 0 when it may be sent. */
-static int claim_code(struct session *s, const struct par_context *ctx, char *code, size_t cap)
-{
-    char err[512];
-    int rc;
-
-    if (session_lock(s, LOCK_EX, SD_LOCK_WAIT_MS, err, sizeof(err)) != 0) {
-        par_wipe(code, cap);
-        return fail(err);
-    }
-    rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
-    sd_unlock(s->lock);
-    s->lock = -1;
-    if (rc == PAR_USED_CODE_FREE)
-        return 0;
-    par_wipe(code, cap);
-    return fail(rc == PAR_USED_CODE_SENT ? "this MFA code was already used and AWS accepts "
-                "each code once: wait for the next code" : err);
-}
-
-/* The session after a refresh: every environment it held, with the
- * refreshed ones replaced by their new credentials. */
-struct merged {
-    struct par_login login;
-    struct par_login_env envs[PAR_MAX_LOGIN_ENVS];
-    bool loaded[PAR_MAX_LOGIN_ENVS];   /* credentials read from the folder: ours to wipe */
-};
-
-static const struct par_login_env *refreshed_env(const struct par_login *l, const char *name)
-{
-    for (size_t i = 0; i < l->n_envs; i++)
-        if (strcmp(l->envs[i].name, name) == 0)
-            return &l->envs[i];
-    return NULL;
-}
-
-/* An environment the refresh left alone, as the folder holds it. */
-static int keep_env(const struct session *s, size_t i, struct par_login_env *e)
-{
-    char file[64];
-
-    e->name = meta_env(s, i, "env");
-    e->role_arn = meta_env(s, i, "role");
-    e->region = meta_env(s, i, "region");
-    e->duration = strtol(meta_env(s, i, "duration"), NULL, 10);
-    e->status = STS_OK;
-    snprintf(file, sizeof(file), is_session_strategy(s) ? "role-%s" : "credentials", e->name);
-    return par_read_creds_file(s->fd, file, e->name, &e->creds);
-}
-
-static int merge_envs(const struct session *s, const struct par_login *fresh, struct merged *m,
-                      char *err, size_t errlen)
-{
-    size_t n = 0;
-    bool same_strategy = is_session_strategy(s) == fresh->session_strategy;
-
-    m->login = *fresh;
-    for (size_t i = 0; same_strategy && meta_env(s, i, "env") != NULL; i++) {
-        if (refreshed_env(fresh, meta_env(s, i, "env")) != NULL)
-            continue;
-        memset(&m->envs[n], 0, sizeof(m->envs[n]));
-        if (keep_env(s, i, &m->envs[n]) == 0)
-            m->loaded[n++] = true;   /* unreadable: dropped, as the manifest will say */
-    }
-    for (size_t i = 0; i < fresh->n_envs; i++) {
-        if (n >= PAR_MAX_LOGIN_ENVS) {
-            snprintf(err, errlen, "a session holds at most %d environments: refresh fewer",
-                     PAR_MAX_LOGIN_ENVS);
-            return -1;
-        }
-        m->envs[n++] = fresh->envs[i];
-    }
-    m->login.envs = m->envs;
-    m->login.n_envs = n;
-    return 0;
-}
-
-static void merged_clear(struct merged *m)
-{
-    for (size_t i = 0; i < PAR_MAX_LOGIN_ENVS; i++)
-        if (m->loaded[i])
-            par_creds_clear(&m->envs[i].creds);
-}
-
-/* The default after the refresh: --default, else the one the session had
- * (when it still holds it), else the first refreshed environment. */
-static const char *new_default(const struct session *s, const struct merged *m,
-                               const struct refresh_args *a, const struct par_login *fresh)
-{
-    const char *old = par_msg_get(&s->meta, "default");
-
-    if (a->default_env != NULL)
-        return refreshed_env(&m->login, a->default_env) ? a->default_env : NULL;
-    if (old != NULL && refreshed_env(&m->login, old) != NULL)
-        return old;
-    return fresh->envs[0].name;
-}
-
-/* Under the exclusive lock: merges the new credentials into the session
- * as it is now, and writes it, the manifest last. */
-static int write_merged(struct session *s, struct par_context *ctx, const struct refresh_args *a,
-                        const char **def, char *err, size_t errlen)
-{
-    struct merged m;
-    const char *pid, *start, *old_default;
-    int rc = -1;
-
-    memset(&m, 0, sizeof(m));
-    if (session_lock(s, LOCK_EX, SD_LOCK_WAIT_MS, err, errlen) != 0 ||
-        merge_envs(s, &ctx->login, &m, err, errlen) != 0)
-        goto out;
-    if ((*def = new_default(s, &m, a, &ctx->login)) == NULL) {
-        snprintf(err, errlen, "--default %.32s names no environment of this session: name it "
-                 "among the environments to refresh", a->default_env);
-        goto out;
-    }
-    pid = par_msg_get(&s->meta, "session_pid");
-    start = par_msg_get(&s->meta, "session_start");
-    old_default = par_msg_get(&s->meta, "default");
-    struct par_session_info info = {
-        .user = ctx->user, .dir = s->path, .helper = ctx->helper, .config_path = ctx->config_path,
-        .session_pid = pid ? strtoll(pid, NULL, 10) : 0,
-        .session_start = start ? strtoll(start, NULL, 10) : 0,
-        .session_strategy = ctx->login.session_strategy, .default_env = *def,
-        .keep_env_file = old_default != NULL && strcmp(old_default, *def) == 0 &&
-                         refreshed_env(&ctx->login, *def) == NULL,
-    };
-    rc = par_session_write(s->fd, &info, &m.login, err, errlen);
-out:
-    merged_clear(&m);
-    return rc;
-}
-
-/* One line: what was refreshed, and what the open shells do about it. */
-static void say_refreshed(const struct par_login *fresh, const char *def)
-{
-    const struct par_login_env *e = refreshed_env(fresh, def);
-    char until[64];
-
-    if (e != NULL) {
-        par_local_time(e->creds.expiration, until, sizeof(until));
-        printf("AWS %s: %s until %s; open shells pick it up at their next prompt\n",
-               e->name, e->role_arn, until);
-        return;
-    }
-    e = &fresh->envs[0];
-    par_local_time(e->creds.expiration, until, sizeof(until));
-    printf("AWS %s: %s until %s%s; the shells stay on %s (use 'pam-assume-role exec %s -- CMD', "
-           "or 'refresh --default %s')\n", e->name, e->role_arn, until,
-           fresh->n_envs > 1 ? " (and the others named)" : "", def, e->name, e->name);
-}
-
-/* New code, new credentials, merged into the session under its lock. */
-static int refresh(struct session *s, struct par_context *ctx, const struct refresh_args *a)
-{
-    char code[16], err[512];
-    const char *def = NULL;
-    int rc = 1;
-
-    if (read_code(ctx, code, sizeof(code)) != 0 || claim_code(s, ctx, code, sizeof(code)) != 0)
-        return 1;
-    if (par_login_run(&ctx->login, code) != 0) {
-        snprintf(err, sizeof(err), "%s; the credentials you had are unchanged",
-                 ctx->login.message);
-        fail(err);
-    } else if (write_merged(s, ctx, a, &def, err, sizeof(err)) != 0) {
-        fail(err);
-    } else {
-        say_refreshed(&ctx->login, def);
-        rc = 0;
-    }
-    par_wipe(code, sizeof(code));
-    return rc;
-}
-
-int par_cmd_refresh(int argc, char **argv)
-{
-    struct session s;
-    struct par_context ctx;
-    struct refresh_args args;
-    char err[512], config[PAR_MAX_PATH];
-    const char *dir = session_arg(&argc, &argv);
-    int rc;
-
-    memset(&ctx, 0, sizeof(ctx));
-    if (parse_refresh_args(argc, argv, &args) != 0)
-        return fprintf(stderr, "usage: pam-assume-role refresh [--default ENV] [ENV...]\n"), 2;
-    if (session_open(&s, dir, LOCK_SH, err, sizeof(err)) != 0) {
-        session_close(&s);
-        return fail(err);
-    }
-    /* A copy: the manifest is read again under the lock before the write. */
-    snprintf(config, sizeof(config), "%s", par_msg_get(&s.meta, "config") ?: PAR_CONFIG_PATH);
-    if (par_context_load(&ctx, config, 0, err, sizeof(err)) != 0 ||
-        refresh_envs(&s, &ctx, &args, err, sizeof(err)) != 0) {
-        par_context_free(&ctx);
-        session_close(&s);
-        return fail(err);
-    }
-    /* No lock while the person types the code: close must never wait for that. */
-    sd_unlock(s.lock);
-    s.lock = -1;
-    rc = refresh(&s, &ctx, &args);
-    par_context_free(&ctx);
-    session_close(&s);
-    return rc;
 }
