@@ -248,6 +248,15 @@ static int refresh(struct session *s, struct par_context *ctx, const struct refr
     return rc;
 }
 
+/* --default names an environment the session holds or the refresh gets:
+ * checked before the code is read, so a typo spends no code. */
+static bool default_known(const struct session *s, const struct par_login *fresh,
+                          const struct refresh_args *a)
+{
+    return a->default_env == NULL || refreshed_env(fresh, a->default_env) != NULL ||
+           find_env(s, a->default_env) >= 0;
+}
+
 int par_cmd_refresh(int argc, char **argv)
 {
     struct session s;
@@ -271,6 +280,12 @@ int par_cmd_refresh(int argc, char **argv)
         par_context_free(&ctx);
         session_close(&s);
         return fail(err);
+    }
+    if (!default_known(&s, &ctx.login, &args)) {
+        par_context_free(&ctx);
+        session_close(&s);
+        return fail("--default names no environment of this session: name it among the "
+                    "environments to refresh");
     }
     /* No lock while the person types the code: close must never wait for that. */
     sd_unlock(s.lock);

@@ -77,8 +77,12 @@ int sd_lock(int dir_fd, int how, long deadline_ms, char *err, size_t errlen)
     if (fd < 0)
         return -1;
     if (lock_until(fd, how, deadline) != 0) {
-        snprintf(err, errlen, "the session is busy (another pam-assume-role held its lock for "
-                 "%ld s: %s): try again", deadline_ms / 1000, strerror(errno));
+        if (errno == ETIMEDOUT)
+            snprintf(err, errlen, "the session is busy: another pam-assume-role held its lock "
+                     "for %.1f s; try again", (double)deadline_ms / 1000);
+        else
+            snprintf(err, errlen, "cannot lock the session (%s/%s: %s): log in again",
+                     "SESSION", SD_LOCK_NAME, strerror(errno));
         close(fd);
         return -1;
     }
