@@ -767,7 +767,7 @@ static const char *const top_level_names[] = {
     "region", "sts_endpoint", "ca_file", "ca_path", "proxy", "helper", "run_dir",
     "connect_timeout_ms", "timeout_ms", "max_response_bytes", "source_profile",
     "profile_template", "session_name", "mfa_serial_template", "strategy",
-    "session_duration", "login_environments", "on_failure", "source_identity", "tags",
+    "session_duration", "renew_before_seconds", "login_environments", "on_failure", "source_identity", "tags",
     "no_code_hint", "environments", "users",
     "target_accounts", "invoker_services",
     "user_dir_size_kb", "user_dir_inodes",
@@ -788,6 +788,7 @@ static int set_defaults(struct par_config *cfg, const char *path)
     cfg->max_response_bytes = 65536;
     cfg->strategy = PAR_STRATEGY_DIRECT;
     cfg->session_duration = 43200;
+    cfg->renew_before_seconds = PAR_RENEW_BEFORE_DEFAULT;
     cfg->on_failure = PAR_ON_FAILURE_CONTINUE;
     cfg->source_identity = false;
     cfg->no_code_hint = true;
@@ -836,6 +837,7 @@ static const struct long_setting long_settings[] = {
     { "timeout_ms", offsetof(struct par_config, timeout_ms), 500, 120000 },
     { "max_response_bytes", offsetof(struct par_config, max_response_bytes), 1024, 1048576 },
     { "session_duration", offsetof(struct par_config, session_duration), 900, 129600 },
+    { "renew_before_seconds", offsetof(struct par_config, renew_before_seconds), 60, 3600 },
 };
 
 /* ---- Each person's folder: its own tmpfs (pam_module/userfs.c) ------------- */

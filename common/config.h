@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define PAR_RENEW_BEFORE_DEFAULT 1200
+
 enum par_strategy { PAR_STRATEGY_DIRECT = 0, PAR_STRATEGY_SESSION };
 enum par_on_failure { PAR_ON_FAILURE_CONTINUE = 0, PAR_ON_FAILURE_DENY };
 
@@ -49,6 +51,8 @@ struct par_config {
     char *mfa_serial_template;    /* NULL, or e.g. "arn:aws:iam::1111:mfa/%u" */
     enum par_strategy strategy;   /* default direct */
     long session_duration;        /* GetSessionToken seconds, default 43200 */
+    long renew_before_seconds;    /* strategy session: renew a role this long before
+                                     it expires, default 1200 (before the SDKs' 15 min) */
     char **login_environments;    /* default { first environment } */
     size_t n_login_environments;
     enum par_on_failure on_failure;

@@ -1,6 +1,7 @@
 /*
- * Life inside a session: status, env, exec, credential-process, refresh.
- * The session folder comes from --session DIR or PAM_ASSUME_ROLE_DIR.
+ * Life inside a session: env, exec, credential-process (status in
+ * cmd_status.c, refresh in cmd_refresh.c). The session folder comes from
+ * --session DIR or PAM_ASSUME_ROLE_DIR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,33 +11,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <json-c/json.h>
 #include "adopt.h"
 #include "commands.h"
 #include "context.h"
 #include "protocol.h"
-#include "prompt.h"
 #include "session_dir.h"
 #include "session_files.h"
+#include "session_lock.h"
+#include "session_cmd.h"
 #include "session_meta.h"
-#include "tracer.h"
-#include "used_codes.h"
 #include "valid.h"
 #include "wipe.h"
 
-#define RENEW_BEFORE 300   /* renew a role session with less than 5 min left */
+/* A renewal holds the lock across one STS call: the others wait that long. */
+#define RENEW_LOCK_WAIT_MS 20000
 
-struct session {
-    char path[PAR_MAX_PATH];
-    int fd;
-    struct par_msg meta;
-    int gone;                     /* its login has ended: the folder is gone or ending */
-    int from_hook;                /* asked by the profile hook: renewals get hook_timeout_ms */
-};
 
-static const char no_credentials_yet[] =
+const char no_credentials_yet[] =
     "this session holds no AWS credentials yet: run 'pam-assume-role refresh' and type a "
     "new MFA code";
 
@@ -103,15 +97,12 @@ static int session_open_dir(struct session *s, const char *dir, char *err, size_
     return 0;
 }
 
-/* The folder, then its metadata, every value of which must fit its set. */
-static int session_open(struct session *s, const char *dir, char *err, size_t errlen)
+/* The manifest, read under the lock: every value must fit its set. */
+static int session_read_meta(struct session *s, char *err, size_t errlen)
 {
     char bad[64];
 
-    memset(s, 0, sizeof(*s));
-    s->fd = -1;
-    if (session_open_dir(s, dir, err, errlen) != 0)
-        return -1;
+    par_msg_free(&s->meta);
     if (sd_read_meta(s->fd, &s->meta) != 0 || par_msg_get(&s->meta, "ended") != NULL)
         return session_gone(s, err, errlen);   /* ended, or being removed by close */
     if (par_meta_check(&s->meta, bad, sizeof(bad)) != 0) {
@@ -122,15 +113,39 @@ static int session_open(struct session *s, const char *dir, char *err, size_t er
     return 0;
 }
 
-static void session_close(struct session *s)
+/* (Re)takes the lock as HOW and reads the manifest again: what another
+ * process wrote before we got the lock is what counts. */
+int session_lock(struct session *s, int how, long wait_ms, char *err, size_t errlen)
 {
+    sd_unlock(s->lock);
+    s->lock = sd_lock(s->fd, how, wait_ms, err, errlen);
+    if (s->lock < 0)
+        return sd_folder_removed(s->fd) ? session_gone(s, err, errlen) : -1;
+    return session_read_meta(s, err, errlen);
+}
+
+/* The folder, then its lock (HOW), then its manifest. */
+int session_open(struct session *s, const char *dir, int how, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    s->lock = -1;
+    if (session_open_dir(s, dir, err, errlen) != 0)
+        return -1;
+    return session_lock(s, how, SD_LOCK_WAIT_MS, err, errlen);
+}
+
+void session_close(struct session *s)
+{
+    sd_unlock(s->lock);
     if (s->fd >= 0)
         close(s->fd);
     par_msg_free(&s->meta);
     s->fd = -1;
+    s->lock = -1;
 }
 
-static const char *meta_env(const struct session *s, size_t i, const char *what)
+const char *meta_env(const struct session *s, size_t i, const char *what)
 {
     char key[32];
 
@@ -139,7 +154,7 @@ static const char *meta_env(const struct session *s, size_t i, const char *what)
 }
 
 /* Index of environment NAME in the session, or -1. */
-static int find_env(const struct session *s, const char *name)
+int find_env(const struct session *s, const char *name)
 {
     for (size_t i = 0; i < PAR_MSG_MAX_KEYS; i++) {
         const char *e = meta_env(s, i, "env");
@@ -152,7 +167,7 @@ static int find_env(const struct session *s, const char *name)
     return -1;
 }
 
-static int is_session_strategy(const struct session *s)
+int is_session_strategy(const struct session *s)
 {
     const char *st = par_msg_get(&s->meta, "strategy");
 
@@ -213,36 +228,92 @@ static int renew_role(struct session *s, int idx, struct par_creds *out, char *e
     return rc;
 }
 
-/* The current credentials of environment NAME, renewed when due and possible. */
+/* Seconds before expiry at which a role session is renewed: the config's
+ * renew_before_seconds, at most half the role's duration (or every call
+ * would renew). */
+static long renew_before(const struct session *s, int idx)
+{
+    struct par_config cfg;
+    char err[256];
+    const char *config = par_msg_get(&s->meta, "config");
+    long before = PAR_RENEW_BEFORE_DEFAULT;
+    long duration = strtol(meta_env(s, (size_t)idx, "duration") ?: "3600", NULL, 10);
+
+    memset(&cfg, 0, sizeof(cfg));
+    if (config != NULL && par_config_load(config, 0, &cfg, err, sizeof(err)) == 0)
+        before = cfg.renew_before_seconds;
+    par_config_free(&cfg);
+    return before < duration / 2 ? before : duration / 2;
+}
+
+/* role-NAME when it holds credentials that are not yet due for renewal. */
+static int fresh_role_creds(const struct session *s, const char *name, int idx,
+                            struct par_creds *c)
+{
+    char file[64];
+
+    snprintf(file, sizeof(file), "role-%s", name);
+    if (par_read_creds_file(s->fd, file, name, c) == 0 &&
+        par_seconds_left(c->expiration) > renew_before(s, idx))
+        return 0;
+    par_creds_clear(c);
+    return -1;
+}
+
+static int no_env(const char *name, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "this session holds no credentials for '%.32s': run "
+             "'pam-assume-role refresh %.32s'", name, name);
+    return -1;
+}
+
+/* Strategy direct: the login's keys, refused once they have expired. */
+static int direct_creds(struct session *s, const char *name, struct par_creds *c,
+                        char *err, size_t errlen)
+{
+    char until[64];
+
+    if (par_read_creds_file(s->fd, "credentials", name, c) != 0) {
+        snprintf(err, errlen, "the credentials of '%s' are unreadable: run "
+                 "'pam-assume-role refresh %s'", name, name);
+        return -1;
+    }
+    if (par_seconds_left(c->expiration) <= 0) {
+        par_local_time(c->expiration, until, sizeof(until));
+        par_creds_clear(c);
+        snprintf(err, errlen, "the credentials of '%s' expired at %s: run "
+                 "'pam-assume-role refresh %s' with a new code", name, until, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The current credentials of environment NAME, renewed when due and possible.
+ * Due: one process renews under the exclusive lock; the others, once they
+ * get it, find its fresh credentials and use them. */
 static int env_creds(struct session *s, const char *name, struct par_creds *c, int *idx,
                      char *err, size_t errlen)
 {
     int i = find_env(s, name);
-    char file[64];
 
-    if (i < 0) {
-        snprintf(err, errlen, "this session holds no credentials for '%.32s': run "
-                 "'pam-assume-role refresh %.32s'", name, name);
-        return -1;
-    }
+    if (i < 0)
+        return no_env(name, err, errlen);
     *idx = i;
-    if (!is_session_strategy(s)) {
-        if (par_read_creds_file(s->fd, "credentials", name, c) != 0) {
-            snprintf(err, errlen, "the credentials of '%s' are unreadable: run "
-                     "'pam-assume-role refresh %s'", name, name);
-            return -1;
-        }
+    if (!is_session_strategy(s))
+        return direct_creds(s, name, c, err, errlen);
+    if (fresh_role_creds(s, name, i, c) == 0)
         return 0;
-    }
-    snprintf(file, sizeof(file), "role-%s", name);
-    if (par_read_creds_file(s->fd, file, name, c) == 0 &&
-        par_seconds_left(c->expiration) > RENEW_BEFORE)
+    if (session_lock(s, LOCK_EX, RENEW_LOCK_WAIT_MS, err, errlen) != 0)
+        return -1;
+    if ((i = find_env(s, name)) < 0)
+        return no_env(name, err, errlen);
+    *idx = i;
+    if (fresh_role_creds(s, name, i, c) == 0)
         return 0;
-    par_creds_clear(c);
     return renew_role(s, i, c, err, errlen);
 }
 
-static int fail(const char *err)
+int fail(const char *err)
 {
     char line[PAR_MAX_MESSAGE];
 
@@ -252,7 +323,7 @@ static int fail(const char *err)
     return 1;
 }
 
-static const char *session_arg(int *argc, char ***argv)
+const char *session_arg(int *argc, char ***argv)
 {
     if (*argc >= 3 && strcmp((*argv)[1], "--session") == 0) {
         const char *dir = (*argv)[2];
@@ -275,7 +346,7 @@ int par_cmd_credential_process(int argc, char **argv)
 
     if (argc != 2)
         return fprintf(stderr, "usage: pam-assume-role credential-process [--session DIR] ENV\n"), 2;
-    if (session_open(&s, dir, err, sizeof(err)) != 0 ||
+    if (session_open(&s, dir, LOCK_SH, err, sizeof(err)) != 0 ||
         env_creds(&s, argv[1], &c, &idx, err, sizeof(err)) != 0) {
         session_close(&s);
         return fail(err);
@@ -340,7 +411,7 @@ int par_cmd_env(int argc, char **argv)
     if (argc > 2)
         return fprintf(stderr, "usage: pam-assume-role env [--from-hook] [--or-default] "
                        "[ENV]\n"), 2;
-    if (session_open(&s, dir, err, sizeof(err)) != 0) {
+    if (session_open(&s, dir, LOCK_SH, err, sizeof(err)) != 0) {
         session_close(&s);
         return fail(err);
     }
@@ -367,7 +438,7 @@ static int send_exports(const char *dir, const char *name, int fd)
     size_t len = 0;
     int idx, rc = 1;
 
-    if (session_open(&s, dir, err, sizeof(err)) != 0 ||
+    if (session_open(&s, dir, LOCK_SH, err, sizeof(err)) != 0 ||
         env_creds(&s, name, &c, &idx, err, sizeof(err)) != 0) {
         session_close(&s);
         return fail(err);
@@ -435,176 +506,4 @@ int par_cmd_exec(int argc, char **argv)
     execvp(argv[3], argv + 3);
     fprintf(stderr, "pam-assume-role: cannot run %s: %s\n", argv[3], strerror(errno));
     return 127;
-}
-
-/* One environment's line; every value was checked by par_meta_check. */
-static void status_line(const struct session *s, size_t i)
-{
-    const char *env = meta_env(s, i, "env"), *role = meta_env(s, i, "role");
-    const char *exp = meta_env(s, i, "expiration");
-    long long left = par_seconds_left(exp);
-    char until[64];
-
-    par_local_time(exp, until, sizeof(until));
-    if (left > 0)
-        printf("%-12s %s  until %s (%lld min left)%s\n", env, role, until, left / 60,
-               is_session_strategy(s) ? ", renews itself" : "");
-    else
-        printf("%-12s %s  EXPIRED at %s%s\n", env, role, until,
-               is_session_strategy(s) ? " (renews at next use)" : ": run 'pam-assume-role refresh'");
-}
-
-static json_object *status_env_json(const struct session *s, size_t i)
-{
-    json_object *o = json_object_new_object();
-    const char *exp = meta_env(s, i, "expiration");
-    int renews = is_session_strategy(s);
-
-    json_object_object_add(o, "environment", json_object_new_string(meta_env(s, i, "env")));
-    json_object_object_add(o, "role_arn", json_object_new_string(meta_env(s, i, "role")));
-    json_object_object_add(o, "expiration", json_object_new_string(exp));
-    json_object_object_add(o, "seconds_left", json_object_new_int64(par_seconds_left(exp)));
-    json_object_object_add(o, "strategy", json_object_new_string(renews ? "session" : "direct"));
-    json_object_object_add(o, "renews", json_object_new_boolean(renews));
-    return o;
-}
-
-/* {"session": PATH or null, "environments": [...]} on stdout. */
-static int print_status_json(const struct session *s)
-{
-    json_object *top = json_object_new_object(), *envs = json_object_new_array();
-    int rc;
-
-    json_object_object_add(top, "session", s ? json_object_new_string(s->path) : NULL);
-    for (size_t i = 0; s != NULL && meta_env(s, i, "env") != NULL; i++)
-        json_object_array_add(envs, status_env_json(s, i));
-    json_object_object_add(top, "environments", envs);
-    rc = printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(top);
-    return rc < 0 ? -1 : 0;
-}
-
-int par_cmd_status(int argc, char **argv)
-{
-    struct session s;
-    char err[512];
-    const char *dir = session_arg(&argc, &argv);
-    int json = argc == 2 && strcmp(argv[1], "--json") == 0, valid = 0;
-    size_t i;
-
-    if (argc > 2 || (argc == 2 && !json))
-        return fprintf(stderr, "usage: pam-assume-role status [--json]\n"), 2;
-    if (session_open(&s, dir, err, sizeof(err)) != 0) {
-        session_close(&s);
-        if (json)
-            print_status_json(NULL);
-        return s.gone && !json ? par_adopt_offer(s.path) : fail(err);
-    }
-    for (i = 0; meta_env(&s, i, "env") != NULL; i++) {
-        valid += par_seconds_left(meta_env(&s, i, "expiration")) > 0 || is_session_strategy(&s);
-        if (!json)
-            status_line(&s, i);
-    }
-    if (json)
-        print_status_json(&s);
-    else if (i == 0)
-        fprintf(stderr, "pam-assume-role: %s\n", no_credentials_yet);
-    session_close(&s);
-    return valid > 0 && fflush(stdout) == 0 ? 0 : 1;
-}
-
-static int refresh_envs(struct session *s, struct par_context *ctx, int argc, char **argv,
-                        char *err, size_t errlen)
-{
-    char *envs[PAR_MAX_LOGIN_ENVS];
-    size_t n = 0;
-
-    if (argc > 1)
-        return par_context_prepare_login(ctx, argv + 1, (size_t)(argc - 1), err, errlen);
-    for (size_t i = 0; i < PAR_MAX_LOGIN_ENVS && meta_env(s, i, "env") != NULL; i++)
-        envs[n++] = (char *)meta_env(s, i, "env");
-    return par_context_prepare_login(ctx, n ? envs : NULL, n, err, errlen);
-}
-
-/* Reads a code (never while traced) and claims it as sent; 0 when it may be sent. */
-static int ask_code(const struct par_context *ctx, char *code, size_t cap)
-{
-    char prompt[128], err[512];
-    int rc;
-
-    snprintf(prompt, sizeof(prompt), "AWS MFA code for %s: ", ctx->login.envs[0].name);
-    if (par_refuse_if_traced(err, sizeof(err)) != 0)
-        return fail(err);
-    if (par_read_code(prompt, code, cap) != 0 || !par_valid_mfa_code(code)) {
-        par_wipe(code, cap);
-        return fail("the MFA code must be 6 digits from your MFA device");
-    }
-    rc = par_used_code_claim(ctx->run_dir, ctx->uid, code, err, sizeof(err));
-    if (rc == PAR_USED_CODE_FREE)
-        return 0;
-    par_wipe(code, cap);
-    return fail(rc == PAR_USED_CODE_SENT ? "this MFA code was already used and AWS accepts "
-                "each code once: wait for the next code" : err);
-}
-
-/* New code, new credentials, written over the same session's files. */
-static int refresh(struct session *s, struct par_context *ctx)
-{
-    char code[16], err[512];
-    const char *pid = par_msg_get(&s->meta, "session_pid");
-    const char *start = par_msg_get(&s->meta, "session_start");
-    int rc = 1;
-
-    if (ask_code(ctx, code, sizeof(code)) != 0)
-        return 1;
-    struct par_session_info info = {
-        .user = ctx->user, .dir = s->path, .helper = ctx->helper, .config_path = ctx->config_path,
-        .session_pid = pid ? strtoll(pid, NULL, 10) : 0,
-        .session_start = start ? strtoll(start, NULL, 10) : 0,
-        .session_strategy = ctx->login.session_strategy, .default_env = ctx->login.envs[0].name,
-    };
-    if (par_login_run(&ctx->login, code) != 0) {
-        snprintf(err, sizeof(err), "%s; the credentials you had are unchanged",
-                 ctx->login.message);
-        fail(err);
-    } else if (par_session_write(s->fd, &info, &ctx->login, err, sizeof(err)) != 0)
-        fail(err);
-    else {
-        char until[64];
-
-        par_local_time(ctx->login.envs[0].creds.expiration, until, sizeof(until));
-        printf("AWS %s: %s until %s; open shells pick it up at their next prompt\n",
-               ctx->login.envs[0].name, ctx->login.envs[0].role_arn, until);
-        rc = 0;
-    }
-    par_wipe(code, sizeof(code));
-    return rc;
-}
-
-int par_cmd_refresh(int argc, char **argv)
-{
-    struct session s;
-    struct par_context ctx;
-    char err[512];
-    const char *dir = session_arg(&argc, &argv), *config;
-    int rc;
-
-    memset(&ctx, 0, sizeof(ctx));
-    if (session_open(&s, dir, err, sizeof(err)) != 0) {
-        session_close(&s);
-        return s.gone ? par_adopt_offer(s.path) : fail(err);
-    }
-    config = par_msg_get(&s.meta, "config");
-    if (par_context_load(&ctx, config ? config : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0 ||
-        refresh_envs(&s, &ctx, argc, argv, err, sizeof(err)) != 0) {
-        par_context_free(&ctx);
-        session_close(&s);
-        return fail(err);
-    }
-    rc = refresh(&s, &ctx);
-    par_context_free(&ctx);
-    session_close(&s);
-    return rc;
 }

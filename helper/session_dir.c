@@ -123,10 +123,10 @@ int sd_write_file(int dir_fd, const char *name, const char *data, size_t len)
     if (rc == 0)
         rc = renameat(dir_fd, tmp, dir_fd, name);
     if (rc != 0) {
-        int why = errno;  /* the caller names the file with strerror(errno) */
+        int saved = errno ? errno : EIO;   /* the caller names this errno */
 
         unlinkat(dir_fd, tmp, 0);
-        errno = why;
+        errno = saved;
     }
     return rc;
 }

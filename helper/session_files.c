@@ -197,29 +197,6 @@ static int render_mfa_session(char *buf, size_t cap, const struct par_login *l)
     return render_profile(buf, cap, &len, "mfa-session", &l->mfa_session);
 }
 
-/* Session strategy: each role's credentials in role-ENV, renewed by
- * credential-process from the MFA session. */
-static int write_role_files(int dir_fd, const struct par_login *l)
-{
-    char buf[8192], name[64];
-
-    for (size_t i = 0; i < l->n_envs; i++) {
-        size_t len = 0;
-        int rc;
-
-        if (l->envs[i].status != STS_OK)
-            continue;
-        snprintf(name, sizeof(name), "role-%s", l->envs[i].name);
-        rc = !par_creds_valid(&l->envs[i].creds) ||
-             render_profile(buf, sizeof(buf), &len, l->envs[i].name, &l->envs[i].creds) != 0 ||
-             sd_write_file(dir_fd, name, buf, len) != 0;
-        par_wipe(buf, sizeof(buf));
-        if (rc)
-            return -1;
-    }
-    return 0;
-}
-
 int par_write_role_file(int dir_fd, const char *env, const struct par_creds *c)
 {
     char buf[8192], name[64];
@@ -234,6 +211,24 @@ int par_write_role_file(int dir_fd, const char *env, const struct par_creds *c)
     return rc;
 }
 
+/* Session strategy: each role's credentials in role-ENV, renewed by
+ * credential-process from the MFA session. */
+static int write_role_files(int dir_fd, const struct par_login *l, const char *dir, char *err,
+                            size_t errlen)
+{
+    for (size_t i = 0; i < l->n_envs; i++) {
+        if (l->envs[i].status != STS_OK)
+            continue;
+        errno = 0;
+        if (par_write_role_file(dir_fd, l->envs[i].name, &l->envs[i].creds) != 0) {
+            snprintf(err, errlen, "cannot write %s/role-%s: %s", dir, l->envs[i].name,
+                     errno ? strerror(errno) : "a value does not fit its character set");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static const struct par_login_env *default_env(const struct par_session_info *info,
                                                const struct par_login *l)
 {
@@ -243,43 +238,62 @@ static const struct par_login_env *default_env(const struct par_session_info *in
     return NULL;
 }
 
+/* One file: rendered (a value outside its set fails here) and written whole. */
+static int write_rendered(int dir_fd, const char *name, int rendered, const char *buf,
+                          const char *dir, char *err, size_t errlen)
+{
+    if (rendered != 0) {
+        snprintf(err, errlen, "cannot write %s/%s: a value does not fit its character set",
+                 dir, name);
+        return -1;
+    }
+    if (sd_write_file(dir_fd, name, buf, strlen(buf)) != 0) {
+        snprintf(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int write_session_files(int dir_fd, char *buf, const struct par_session_info *info,
+                               const struct par_login *l, char *err, size_t errlen)
+{
+    const struct par_login_env *def = default_env(info, l);
+    const char *dir = info->dir;
+
+    if (info->session_strategy &&
+        write_rendered(dir_fd, "mfa-session", render_mfa_session(buf, SD_FILE_MAX, l), buf,
+                       dir, err, errlen) != 0)
+        return -1;
+    if (info->session_strategy && write_role_files(dir_fd, l, dir, err, errlen) != 0)
+        return -1;
+    if (write_rendered(dir_fd, "credentials", render_credentials(buf, SD_FILE_MAX, info, l),
+                       buf, dir, err, errlen) != 0 ||
+        write_rendered(dir_fd, "config", render_config(buf, SD_FILE_MAX, info, l), buf, dir,
+                       err, errlen) != 0)
+        return -1;
+    if (!info->keep_env_file &&
+        write_rendered(dir_fd, "env", def == NULL || par_render_env(buf, SD_FILE_MAX, def, dir,
+                                                                    info->session_strategy),
+                       buf, dir, err, errlen) != 0)
+        return -1;
+    /* The manifest last: readers trust only what it names. */
+    return write_rendered(dir_fd, "session", par_render_meta(buf, SD_FILE_MAX, info, l), buf,
+                          dir, err, errlen);
+}
+
 int par_session_write(int dir_fd, const struct par_session_info *info,
                       const struct par_login *l, char *err, size_t errlen)
 {
     char *buf = malloc(SD_FILE_MAX);
-    const struct par_login_env *def = default_env(info, l);
-    const char *failed = NULL;
-    int why;
+    int rc;
 
     if (buf == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    errno = 0;  /* set only by a write: a value that does not fit leaves it 0 */
-    if (info->session_strategy && (render_mfa_session(buf, SD_FILE_MAX, l) != 0 ||
-                                   sd_write_file(dir_fd, "mfa-session", buf, strlen(buf)) != 0))
-        failed = "mfa-session";
-    else if (info->session_strategy && write_role_files(dir_fd, l) != 0)
-        failed = "role-ENV";
-    else if (render_credentials(buf, SD_FILE_MAX, info, l) != 0 ||
-             sd_write_file(dir_fd, "credentials", buf, strlen(buf)) != 0)
-        failed = "credentials";
-    else if (render_config(buf, SD_FILE_MAX, info, l) != 0 ||
-             sd_write_file(dir_fd, "config", buf, strlen(buf)) != 0)
-        failed = "config";
-    else if (def == NULL || par_render_env(buf, SD_FILE_MAX, def, info->dir, info->session_strategy) != 0 ||
-             sd_write_file(dir_fd, "env", buf, strlen(buf)) != 0)
-        failed = "env";
-    else if (par_render_meta(buf, SD_FILE_MAX, info, l) != 0 ||
-             sd_write_file(dir_fd, "session", buf, strlen(buf)) != 0)
-        failed = "session";
-    why = errno;
+    buf[0] = '\0';
+    rc = write_session_files(dir_fd, buf, info, l, err, errlen);
     par_wipe(buf, SD_FILE_MAX);
     free(buf);
-    if (failed != NULL && why != 0)
-        snprintf(err, errlen, "cannot write '%s' in %s: %s", failed, info->dir, strerror(why));
-    else if (failed != NULL)
-        snprintf(err, errlen, "cannot write '%s' in %s: a value outside its character set",
-                 failed, info->dir);
-    return failed ? -1 : 0;
+    return rc;
 }

@@ -26,9 +26,12 @@ struct par_session_info {
     long long session_start;
     bool session_strategy;
     const char *default_env;
+    bool keep_env_file;            /* the default's credentials did not change */
 };
 
-/* Writes every file of the session into DIR_FD. Returns 0 or -1 (why in err). */
+/* Writes every file of the session into DIR_FD, the manifest "session" last;
+ * the caller holds the session lock (session_lock.h). Returns 0 or -1 (the
+ * file and why in err). */
 int par_session_write(int dir_fd, const struct par_session_info *info,
                       const struct par_login *l, char *err, size_t errlen);
 

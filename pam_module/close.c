@@ -1,7 +1,7 @@
 /*
- * Session close: a child of the module, already the person, removes the
- * session folder (no program is run: only system calls, never following a
- * link). Nothing to close is success; a failure is logged and reported as
+ * Session close: a child of the module, already the person, takes the
+ * session lock, marks the manifest ended and removes the session folder (no
+ * program is run: only system calls, never following a link). Nothing to close is success; a failure is logged and reported as
  * PAM_SESSION_ERR (the next open's sweep removes what is left). The
  * person's folder is unmounted once their last session folder is gone.
  */
@@ -14,6 +14,10 @@
 #include "rmsession.h"
 #include "valid.h"
 #include "wipe.h"
+
+/* Close waits this long for a refresh or renewal to finish writing, then
+ * removes the folder anyway (within PAR_CLOSE_DEADLINE_MS). */
+#define PAR_CLOSE_LOCK_WAIT_MS 3000
 
 static const char *session_dir(pam_handle_t *pamh)
 {
@@ -35,7 +39,7 @@ static int remove_folder(const void *arg)
 {
     const struct removal *r = arg;
 
-    return par_rm_session(r->run_dir, r->uid, r->id);
+    return par_end_session(r->run_dir, r->uid, r->id, PAR_CLOSE_LOCK_WAIT_MS);
 }
 
 static int remove_as_person(pam_handle_t *pamh, const struct par_person *p,

@@ -375,16 +375,17 @@ CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "PAM_ASSUME_ROLE_ENVIRONMENT", "AWS_SECR
 
 
 def credential_files(run_dir, uid):
-    """Files in the person's session folders other than the metadata: a
-    session without credentials keeps a folder holding only "session", for
-    'pam-assume-role refresh'."""
+    """Files in the person's session folders other than the metadata and the
+    session lock: a session without credentials keeps a folder holding only
+    "session" (and ".lock"), for 'pam-assume-role refresh'."""
     top = os.path.join(run_dir, str(uid))
     found = []
     if os.path.isdir(top):
         for sid in os.listdir(top):
             d = os.path.join(top, sid)
             if os.path.isdir(d) and not os.path.islink(d):
-                found += [os.path.join(sid, f) for f in os.listdir(d) if f != "session"]
+                found += [os.path.join(sid, f) for f in os.listdir(d)
+                          if f not in ("session", ".lock")]
     return found
 
 
@@ -393,7 +394,8 @@ def no_credentials(env):
     a folder holding nothing but the session's metadata."""
     d = env.get("PAM_ASSUME_ROLE_DIR")
     return (not any(v in env for v in CREDENTIAL_VARS) and
-            (d is None or not os.path.isdir(d) or os.listdir(d) == ["session"]))
+            (d is None or not os.path.isdir(d) or
+             sorted(set(os.listdir(d)) - {".lock"}) == ["session"]))
 
 
 def session_files(path):
