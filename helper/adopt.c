@@ -115,14 +115,14 @@ static void describe(int user_fd, const char *id, char *out, size_t outlen)
 
 void par_adopt_ended_line(const char *gone_dir, char *out, size_t outlen)
 {
-    snprintf(out, outlen, "the login of this shell has ended (its session folder %s is gone): "
+    snprintf(out, outlen, "this login has ended (its session folder %s is gone): "
              "'pam-assume-role refresh' or 'pam-assume-role status' here offers another live "
              "login of yours", gone_dir);
 }
 
 static int no_live_login(void)
 {
-    fprintf(stderr, "pam-assume-role: the login of this shell has ended and you have no other "
+    fprintf(stderr, "pam-assume-role: this login has ended and you have no other "
             "live login on this host: log in again (ssh); after that, 'pam-assume-role "
             "refresh' in this shell offers that login's session\n");
     return 1;
@@ -135,7 +135,7 @@ int par_adopt_offer(const char *gone_dir)
     int user_fd;
 
     if (split_session_path(gone_dir, &g) != 0 || g.uid != getuid()) {
-        fprintf(stderr, "pam-assume-role: the login of this shell has ended (its session "
+        fprintf(stderr, "pam-assume-role: this login has ended (its session "
                 "folder %s is gone): log in again for a new session\n", gone_dir);
         return 1;
     }
@@ -147,7 +147,7 @@ int par_adopt_offer(const char *gone_dir)
     }
     describe(user_fd, best, holds, sizeof(holds));
     close(user_fd);
-    fprintf(stderr, "pam-assume-role: the login of this shell has ended; another login of "
+    fprintf(stderr, "pam-assume-role: this login has ended; another login of "
             "yours is live, %s: paste the line below into this shell to use its session "
             "(the next prompt loads its credentials)\n", holds);
     printf("export PAM_ASSUME_ROLE_DIR='%s/%u/%s'\n", g.run_dir, (unsigned)g.uid, best);

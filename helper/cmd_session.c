@@ -291,10 +291,14 @@ static int direct_creds(struct session *s, const char *name, struct par_creds *c
 /* The current credentials of environment NAME, renewed when due and possible.
  * Due: one process renews under the exclusive lock; the others, once they
  * get it, find its fresh credentials and use them. */
-static int env_creds(struct session *s, const char *name, struct par_creds *c, int *idx,
+static int env_creds(struct session *s, const char *wanted, struct par_creds *c, int *idx,
                      char *err, size_t errlen)
 {
-    int i = find_env(s, name);
+    char name[PAR_MAX_ENV_NAME + 1];   /* WANTED may point into the manifest read again below */
+    int i;
+
+    snprintf(name, sizeof(name), "%s", wanted);
+    i = find_env(s, name);
 
     if (i < 0)
         return no_env(name, err, errlen);
@@ -405,6 +409,7 @@ int par_cmd_env(int argc, char **argv)
     struct session s;
     char err[512];
     const char *dir = session_arg(&argc, &argv), *name;
+    char chosen[PAR_MAX_ENV_NAME + 1];
     int rc, from_hook, or_default;
 
     env_options(&argc, &argv, &from_hook, &or_default);
@@ -423,7 +428,9 @@ int par_cmd_env(int argc, char **argv)
         session_close(&s);
         return fail(no_credentials_yet);
     }
-    rc = print_exports(&s, name);
+    /* A copy: a renewal reads the manifest again, and the old one goes. */
+    snprintf(chosen, sizeof(chosen), "%s", name);
+    rc = print_exports(&s, chosen);
     session_close(&s);
     return rc;
 }

@@ -337,7 +337,7 @@ __par_pick_up_file() {
     if [ ! -d "$PAM_ASSUME_ROLE_DIR" ]; then
         if [ "$__par_told_gone" != "$PAM_ASSUME_ROLE_DIR" ]; then
             __par_told_gone=$PAM_ASSUME_ROLE_DIR
-            echo "pam_assume_role: the login of this shell has ended: 'pam-assume-role status' offers another live login of yours" >&2
+            echo "pam_assume_role: this login has ended: 'pam-assume-role status' offers another live login of yours" >&2
         fi
     elif [ -f "$__par_f" ] && [ ! -L "$__par_f" ] && [ -O "$__par_f" ] &&
         IFS= read -r __par_line 2>/dev/null <"$__par_f" &&
