@@ -14,45 +14,13 @@
 #include "sweep.h"
 #include "valid.h"
 
-struct gone_path {
-    char run_dir[PAR_MAX_PATH];
-    uid_t uid;
-    char id[SD_ID_LEN + 1];
-};
-
-/* RUN_DIR/UID/ID into its parts; -1 when DIR is not of that form. */
-static int split_session_path(const char *dir, struct gone_path *g)
-{
-    char buf[PAR_MAX_PATH], *id, *uid;
-    char *end;
-    unsigned long v;
-
-    if (!par_valid_session_path(dir) ||
-        snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf) ||
-        (id = strrchr(buf, '/')) == NULL || id == buf)
-        return -1;
-    *id++ = '\0';
-    if ((uid = strrchr(buf, '/')) == NULL || uid == buf)
-        return -1;
-    *uid++ = '\0';
-    errno = 0;
-    v = strtoul(uid, &end, 10);
-    if (!par_valid_session_id(id) || strlen(id) != SD_ID_LEN || uid[0] < '0' ||
-        uid[0] > '9' || *end != '\0' || errno != 0 || v >= (uid_t)-1)
-        return -1;
-    snprintf(g->run_dir, sizeof(g->run_dir), "%s", buf);
-    snprintf(g->id, sizeof(g->id), "%s", id);
-    g->uid = (uid_t)v;
-    return 0;
-}
-
 int par_adopt_folder_gone(const char *dir, int open_errno)
 {
-    struct gone_path g;
+    struct par_session_path g;
 
     if (open_errno == ENOENT)
         return 1;
-    return open_errno == EACCES && split_session_path(dir, &g) == 0 && g.uid == getuid();
+    return open_errno == EACCES && par_split_session_path(dir, &g) == 0 && g.uid == getuid();
 }
 
 /* The newest live session folder of ours under USER_FD, other than SKIP,
@@ -130,11 +98,11 @@ static int no_live_login(void)
 
 int par_adopt_offer(const char *gone_dir)
 {
-    struct gone_path g;
+    struct par_session_path g;
     char best[SD_ID_LEN + 1], holds[160];
     int user_fd;
 
-    if (split_session_path(gone_dir, &g) != 0 || g.uid != getuid()) {
+    if (par_split_session_path(gone_dir, &g) != 0 || g.uid != getuid()) {
         fprintf(stderr, "pam-assume-role: this login has ended (its session "
                 "folder %s is gone): log in again for a new session\n", gone_dir);
         return 1;

@@ -77,24 +77,51 @@ static int session_open_dir(struct session *s, const char *dir, char *err, size_
         snprintf(err, errlen, "%s", no_session);
         return -1;
     }
-    if (!par_valid_session_path(dir)) {
+    if (par_split_session_path(dir, &s->where) != 0) {
         snprintf(err, errlen, "PAM_ASSUME_ROLE_DIR (or --session) is not the path of a session "
-                 "folder: log in again, or unset it");
+                 "folder (RUN_DIR/UID/SESSION): log in again, or unset it");
         return -1;
     }
     snprintf(s->path, sizeof(s->path), "%s", dir);
     s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (s->fd < 0 && par_adopt_folder_gone(dir, errno))
         return session_gone(s, err, errlen);
+    /* Root acts as the folder's owner only when that is the uid its path names. */
     if (s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_uid != getuid() && getuid() == 0 &&
-        st.st_uid != 0 && become(st.st_uid, err, errlen) != 0)
+        st.st_uid != 0 && st.st_uid == s->where.uid && become(st.st_uid, err, errlen) != 0)
         return -1;
-    if (s->fd < 0 || fstat(s->fd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077)) {
+    if (s->fd < 0 || fstat(s->fd, &st) != 0 || st.st_uid != getuid() ||
+        st.st_uid != s->where.uid || (st.st_mode & 077)) {
         snprintf(err, errlen, "the session folder %s is gone or not yours (%s): log in "
                  "again, or run 'pam-assume-role refresh'", dir, s->fd < 0 ? strerror(errno) : "owner/mode");
         return -1;
     }
     return 0;
+}
+
+/*
+ * The folder must lie in the run_dir of the (root-owned) config its
+ * manifest names: a folder a person made anywhere else, handed to root in
+ * PAM_ASSUME_ROLE_DIR or --session, is nobody's session.
+ */
+static int session_in_run_dir(const struct session *s, char *err, size_t errlen)
+{
+    const char *path = par_msg_get(&s->meta, "config");
+    struct par_config cfg;
+    char why[PAR_CONFIG_ERR_MAX];
+    int rc;
+
+    if (par_config_load(path != NULL ? path : PAR_CONFIG_PATH, 0, &cfg, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    rc = strcmp(cfg.run_dir != NULL ? cfg.run_dir : PAR_RUN_DIR, s->where.run_dir) == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "%s is not under the run_dir of %s: it is not a session folder; "
+                 "log in again, or unset PAM_ASSUME_ROLE_DIR", s->path,
+                 path != NULL ? path : PAR_CONFIG_PATH);
+    par_config_free(&cfg);
+    return rc;
 }
 
 /* The manifest, read under the lock: every value must fit its set. */
@@ -130,9 +157,10 @@ int session_open(struct session *s, const char *dir, int how, char *err, size_t 
     memset(s, 0, sizeof(*s));
     s->fd = -1;
     s->lock = -1;
-    if (session_open_dir(s, dir, err, errlen) != 0)
+    if (session_open_dir(s, dir, err, errlen) != 0 ||
+        session_lock(s, how, SD_LOCK_WAIT_MS, err, errlen) != 0)
         return -1;
-    return session_lock(s, how, SD_LOCK_WAIT_MS, err, errlen);
+    return session_in_run_dir(s, err, errlen);
 }
 
 void session_close(struct session *s)

@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 #include "protocol.h"
+#include "session_meta.h"
 #include "valid.h"
 
 struct session {
     char path[PAR_MAX_PATH];
+    struct par_session_path where;  /* path's RUN_DIR, UID and ID */
     int fd;
     int lock;                     /* sd_lock's descriptor, or -1 */
     struct par_msg meta;

@@ -1,6 +1,9 @@
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "context.h"
+#include "session_dir.h"
 #include "session_meta.h"
 #include "valid.h"
 
@@ -8,6 +11,31 @@ bool par_valid_session_path(const char *s)
 {
     return s != NULL && s[0] == '/' && strlen(s) < PAR_MAX_PATH && par_valid_message(s) &&
            strpbrk(s, "'\" ") == NULL;
+}
+
+int par_split_session_path(const char *dir, struct par_session_path *g)
+{
+    char buf[PAR_MAX_PATH], *id, *uid;
+    char *end;
+    unsigned long v;
+
+    if (!par_valid_session_path(dir) ||
+        snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf) ||
+        (id = strrchr(buf, '/')) == NULL || id == buf)
+        return -1;
+    *id++ = '\0';
+    if ((uid = strrchr(buf, '/')) == NULL || uid == buf)
+        return -1;
+    *uid++ = '\0';
+    errno = 0;
+    v = strtoul(uid, &end, 10);
+    if (!par_valid_session_id(id) || strlen(id) != SD_ID_LEN || uid[0] < '0' ||
+        uid[0] > '9' || *end != '\0' || errno != 0 || v >= (uid_t)-1)
+        return -1;
+    snprintf(g->run_dir, sizeof(g->run_dir), "%s", buf);
+    snprintf(g->id, sizeof(g->id), "%s", id);
+    g->uid = (uid_t)v;
+    return 0;
 }
 
 static bool digits(const char *s, size_t max)
