@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "fdio.h"
 #include "rmsession.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -129,21 +130,6 @@ static int take_lock(int dir_fd, uid_t uid, long wait_ms)
     return fd;
 }
 
-static int write_whole(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Adds "ended=1" to the manifest (temporary file, then rename), so a
  * writer that gets the lock after close stops before calling STS. */
 static int mark_ended(int dir_fd)
@@ -172,7 +158,7 @@ static int mark_ended(int dir_fd)
     fd = openat(dir_fd, ENDED_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    rc = write_whole(fd, buf, (size_t)len);
+    rc = par_write_all(fd, buf, (size_t)len);
     if (close(fd) != 0 || rc != 0 || renameat(dir_fd, ENDED_TMP, dir_fd, MANIFEST) != 0) {
         unlinkat(dir_fd, ENDED_TMP, 0);
         return -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include "fdio.h"
 #include "proctime.h"
 #include "protocol.h"
 #include "rmsession.h"
@@ -90,21 +91,6 @@ int sd_open_session(int user_fd, const char *id, char *err, size_t errlen)
     return fd;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int sd_write_file(int dir_fd, const char *name, const char *data, size_t len)
 {
     char tmp[128];
@@ -117,7 +103,7 @@ int sd_write_file(int dir_fd, const char *name, const char *data, size_t len)
     fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    rc = write_all(fd, data, len);
+    rc = par_write_all(fd, data, len);
     if (close(fd) != 0)
         rc = -1;
     if (rc == 0)

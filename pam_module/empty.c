@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "fdio.h"
 #include "module.h"
 #include "rmsession.h"
 #include "valid.h"
@@ -26,19 +27,6 @@ struct empty_session {
     char meta[PAR_MSG_MAX];
     size_t meta_len;
 };
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* In the child, as the person. */
 static int make_folder(const void *arg)
@@ -56,7 +44,7 @@ static int make_folder(const void *arg)
     close(dir_fd);
     if (fd < 0)
         return -1;
-    rc = write_all(fd, e->meta, e->meta_len);
+    rc = par_write_all(fd, e->meta, e->meta_len);
     return close(fd) == 0 ? rc : -1;
 }
 
