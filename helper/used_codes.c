@@ -124,7 +124,8 @@ int par_used_code_claim(const char *run_dir, uid_t uid, const char *code, char *
     int user_fd, lock_fd, rc;
 
     if ((user_fd = sd_open_user_dir(run_dir, uid, err, errlen)) < 0)
-        return errno == ENOENT ? PAR_USED_CODE_NO_FOLDER : -1;
+        /* Missing, or root's while no login of the person has it mounted. */
+        return errno == ENOENT || errno == EACCES ? PAR_USED_CODE_NO_FOLDER : -1;
     if (code_hash(uid, code, hex) != 0) {
         close(user_fd);
         snprintf(err, errlen, "cannot hash the MFA code (OpenSSL): reinstall libssl");

@@ -14,8 +14,9 @@
 
 #define PAR_USED_CODE_FREE  0   /* recorded now: send it */
 #define PAR_USED_CODE_SENT  1   /* sent in the last two minutes: do not */
-#define PAR_USED_CODE_NO_FOLDER 2 /* RUN_DIR/UID does not exist (no login of the
-                                     person made it): nothing recorded */
+#define PAR_USED_CODE_NO_FOLDER 2 /* RUN_DIR/UID is missing, or root's while no
+                                     login of the person has it mounted: nothing
+                                     recorded */
 
 /*
  * Checks and records CODE in one step. Returns PAR_USED_CODE_FREE,
