@@ -58,15 +58,32 @@ static long long line_number(const char *buf, const char *key)
 
 /* Reads the manifest line by line (a file that does not parse as a whole
  * still names its login); 0 when there is one of ours. */
+/*
+ * NAME under DIR_FD lies on DIR_FD's own file system. Anything else is a
+ * mount point the person stacked there (FUSE): its server could stall the
+ * close of any file opened on it for as long as it likes, so the sweep
+ * opens nothing there.
+ */
+static int same_fs(int dir_fd, const char *name)
+{
+    struct stat dir_st, st;
+
+    return fstat(dir_fd, &dir_st) == 0 &&
+           fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == dir_st.st_dev;
+}
+
 static int read_facts(int dir_fd, struct manifest_facts *f)
 {
     char buf[PAR_META_MAX + 1];
     struct stat st;
     size_t got = 0;
-    int fd = openat(dir_fd, "session", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd;
 
     f->pid = f->start = -1;
     f->ended = 0;
+    if (!same_fs(dir_fd, "session"))
+        return -1;
+    fd = openat(dir_fd, "session", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
@@ -109,9 +126,13 @@ static int process_gone(long long pid, long long start)
 static int try_lock(int dir_fd)
 {
     struct stat st;
-    int fd = openat(dir_fd, PAR_SWEEP_LOCK_NAME,
-                    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd;
 
+    if (fstatat(dir_fd, PAR_SWEEP_LOCK_NAME, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    if (!same_fs(dir_fd, PAR_SWEEP_LOCK_NAME))
+        return -2;   /* a mount point over the lock: busy, left alone */
+    fd = openat(dir_fd, PAR_SWEEP_LOCK_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -166,11 +187,14 @@ static enum par_session_state judge(int dir_fd, long long *login_start, int *loc
 static enum par_session_state judge_at(int user_fd, const char *id, long long *login_start,
                                        int *lock_fd)
 {
-    int dir_fd = openat(user_fd, id, DIR_FLAGS);
+    int dir_fd;
     enum par_session_state state;
 
     *lock_fd = -1;
     *login_start = -1;
+    if (!same_fs(user_fd, id))
+        return PAR_SESSION_BUSY;   /* gone meanwhile, or a mount point: left alone */
+    dir_fd = openat(user_fd, id, DIR_FLAGS);
     if (dir_fd < 0)
         return errno == ELOOP || errno == ENOTDIR ? PAR_SESSION_DEAD : PAR_SESSION_BUSY;
     state = judge(dir_fd, login_start, lock_fd);

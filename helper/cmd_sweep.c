@@ -29,6 +29,7 @@
 #define PERSON_MAX_FOLDERS 4096    /* session folders looked at per person and run */
 #define PERSON_SWEEP_MS 3000       /* a person's sweep stops here ... */
 #define PERSON_KILL_MS 5000        /* ... and its child is killed here */
+#define PERSON_REAP_MS 1000        /* ... and reaped within this, or left behind */
 
 /* The person's own sweep, in the calling process; 0, or -1 with a line said. */
 static int sweep_own(const char *run_dir, uid_t uid, struct par_sweep *out)
@@ -101,6 +102,27 @@ static void person_child(const char *run_dir, uid_t uid, gid_t gid, int report_f
     _exit(write(report_fd, "k", 1) == 1 ? 0 : 1);
 }
 
+/*
+ * Reaps the child within PERSON_REAP_MS. A child killed in a file system
+ * call its person controls (a FUSE server that never answers a close) may
+ * not die at once: it is left to init, so one person can never hold up
+ * the sweep of everyone after them.
+ */
+static void reap_person(pid_t pid, uid_t uid)
+{
+    long long deadline = par_now_ms() + PERSON_REAP_MS;
+
+    while (waitpid(pid, NULL, WNOHANG) == 0) {
+        if (par_now_ms() >= deadline) {
+            kill(pid, SIGKILL);
+            fprintf(stderr, "pam-assume-role sweep: uid %u: its sweep does not end; left "
+                    "behind, the others go on\n", (unsigned)uid);
+            return;
+        }
+        usleep(10000);
+    }
+}
+
 /* Waits for the child's report until PERSON_KILL_MS, then reaps it (killed
  * when late); 0 when it finished its sweep. */
 static int wait_person(pid_t pid, int report_fd, uid_t uid)
@@ -108,24 +130,24 @@ static int wait_person(pid_t pid, int report_fd, uid_t uid)
     struct pollfd p = { .fd = report_fd, .events = POLLIN };
     long long deadline = par_now_ms() + PERSON_KILL_MS;
     char c;
-    int status = 0, done = 0;
+    int n, status = 0;
 
-    while (!done) {
+    for (;;) {
         long long left = deadline - par_now_ms();
-        int n = left > 0 ? poll(&p, 1, (int)left) : 0;
 
-        if (n < 0 && errno == EINTR)
-            continue;
-        done = 1;
-        if (n <= 0) {
-            kill(pid, SIGKILL);
-            fprintf(stderr, "pam-assume-role sweep: uid %u: no end within %d s, stopped; the "
-                    "next sweep tries again\n", (unsigned)uid, PERSON_KILL_MS / 1000);
-        }
+        n = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (n >= 0 || errno != EINTR)
+            break;
     }
-    status = read(report_fd, &c, 1) == 1;
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+    if (n > 0) {
+        /* The report, or the end of the pipe: either way no wait. */
+        status = read(report_fd, &c, 1) == 1;
+    } else {
+        kill(pid, SIGKILL);
+        fprintf(stderr, "pam-assume-role sweep: uid %u: no end within %d s, stopped; the "
+                "next sweep tries again\n", (unsigned)uid, PERSON_KILL_MS / 1000);
+    }
+    reap_person(pid, uid);
     return status ? 0 : -1;
 }
 
