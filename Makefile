@@ -63,6 +63,7 @@ PC_LIBS_inih    := -linih
 PC_LIBS_json-c  := -ljson-c
 PC_LIBS_pam     := -lpam
 PC_LIBS_cmocka  := -lcmocka
+PC_LIBS_libseccomp := -lseccomp
 pc_cflags = $(foreach p,$(1),$(shell $(PKG_CONFIG) --cflags $(p) 2>/dev/null))
 pc_libs   = $(foreach p,$(1),$(or $(shell $(PKG_CONFIG) --libs $(p) 2>/dev/null),$(PC_LIBS_$(p))))
 
@@ -73,6 +74,8 @@ MODULE_LIBS   = $(eval MODULE_LIBS := $(call pc_libs,$(MODULE_PKGS)))$(MODULE_LI
 PAM_LIBS      = $(eval PAM_LIBS := $(call pc_libs,pam))$(PAM_LIBS)
 CMOCKA_CFLAGS = $(eval CMOCKA_CFLAGS := $(call pc_cflags,cmocka))$(CMOCKA_CFLAGS)
 CMOCKA_LIBS   = $(eval CMOCKA_LIBS := $(call pc_libs,cmocka))$(CMOCKA_LIBS)
+SECCOMP_CFLAGS = $(eval SECCOMP_CFLAGS := $(call pc_cflags,libseccomp))$(SECCOMP_CFLAGS)
+SECCOMP_LIBS  = $(eval SECCOMP_LIBS := $(call pc_libs,libseccomp))$(SECCOMP_LIBS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 HELPER_SRC := $(sort $(filter-out helper/main.c,$(wildcard helper/*.c)))
@@ -126,6 +129,11 @@ $(B)/tests/%: tests/tools/%.c $(HELPER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ihelper -Ipam_module $(CFLAGS) -pie $(HELPER_CFLAGS) $(MODULE_CFLAGS) \
 	    $(LDFLAGS) -o $@ $< $(HELPER_OBJ) $(COMMON_OBJ) $(HELPER_LIBS) $(MODULE_LIBS)
+
+# The ENOSYS wrapper alone links libseccomp (and nothing of ours).
+$(B)/tests/enosys: tests/tools/enosys.c common/compat.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(SECCOMP_CFLAGS) $(LDFLAGS) -o $@ $< $(SECCOMP_LIBS)
 
 tests-build: all $(UNIT_BIN) $(TOOL_BIN)
 
