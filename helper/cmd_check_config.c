@@ -1,9 +1,11 @@
 /* pam-assume-role check-config: validates the system config like visudo -c. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
+#include "exec_check.h"
 
 static void print_error(void *ctx, const char *line)
 {
@@ -15,6 +17,22 @@ static int usage(void)
     fprintf(stderr, "usage: pam-assume-role check-config [-c FILE | FILE] "
             "[--insecure-any-owner]\n");
     return 2;
+}
+
+/* As root: the helper the module would run, as an unprivileged account sees it. */
+static int check_helper(const char *path, unsigned flags)
+{
+    struct par_config cfg;
+    char err[PAR_CONFIG_ERR_MAX];
+    int rc;
+
+    if (par_config_load(path, flags, &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    rc = par_check_helper_exec(cfg.helper != NULL ? cfg.helper : PAR_HELPER_PATH, path);
+    par_config_free(&cfg);
+    return rc;
 }
 
 int par_cmd_check_config(int argc, char **argv)
@@ -41,5 +59,7 @@ int par_cmd_check_config(int argc, char **argv)
     if (errors > 0)
         return 1;
     printf("%s: parsed OK\n", path);
+    if (geteuid() == 0 && check_helper(path, flags) != 0)
+        return 1;
     return fflush(stdout) == 0 ? 0 : 1;
 }
