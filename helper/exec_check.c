@@ -95,10 +95,23 @@ static void unprivileged_account(struct account *a)
         snprintf(a->name, sizeof(a->name), "uid-%u", (unsigned)a->uid);
 }
 
-/* Waits for the child by the deadline (killing it then); its exit status or -1. */
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reads what the child found and reaps it, both within PAR_EXEC_CHECK_MS
+ * (killed then); its exit status, or -1 when it had to be killed.
+ */
 static int reap_by(pid_t pid, int fd, struct exec_finding *f)
 {
+    long long deadline = now_ms() + PAR_EXEC_CHECK_MS;
     struct pollfd p = { fd, POLLIN, 0 };
+    struct timespec nap = { 0, 20 * 1000 * 1000 };
     int status = -1;
     ssize_t n = 0;
 
@@ -106,16 +119,13 @@ static int reap_by(pid_t pid, int fd, struct exec_finding *f)
         n = read(fd, f, sizeof(*f));
     if (n != (ssize_t)sizeof(*f))
         f->what = FAILED_NOTHING;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
-        struct timespec nap = { 0, 50 * 1000 * 1000 };
-
-        for (int i = 0; i < PAR_EXEC_CHECK_MS / 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
-            nanosleep(&nap, NULL);
-        if (waitpid(pid, &status, WNOHANG) == 0) {
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_ms() >= deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             return -1;
         }
+        nanosleep(&nap, NULL);
     }
     return status;
 }
