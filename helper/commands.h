@@ -8,8 +8,11 @@
 
 /*
  * pam-assume-role check-config [-c FILE | FILE] [--insecure-any-owner]
+ *                              [--no-helper-check]
  * Prints "FILE: parsed OK" (exit 0), or every error, one line each, on
  * stderr (exit 1). Usage errors exit 2. FILE defaults to PAR_CONFIG_PATH.
+ * As root, unless --no-helper-check, also checks that nobody can execute
+ * the configured helper (exec_check.h).
  */
 int par_cmd_check_config(int argc, char **argv);
 

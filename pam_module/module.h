@@ -130,6 +130,26 @@ enum par_run_result {
     PAR_RUN_NOSTART,     /* could not be started */
     PAR_RUN_TIMEOUT,     /* killed at the deadline */
     PAR_RUN_FAILED,      /* exited non-zero, died of a signal, or said too much */
+    PAR_RUN_NOEXEC,      /* the child could not exec it: par_run.exec says why */
+};
+
+/*
+ * What the child writes on its close-on-exec pipe when it cannot exec the
+ * helper (nothing, and EOF, when the exec worked): at which step, errno,
+ * and for EACCES how much of the path is a folder the person cannot search.
+ */
+enum par_exec_stage {
+    PAR_EXEC_RAN = 0,    /* exec'd (the pipe read EOF) */
+    PAR_EXEC_SETUP,      /* failed before execve: fds, chdir, becoming the person */
+    PAR_EXEC_CALL,       /* execve failed with err */
+    PAR_EXEC_FOLDER,     /* EACCES: the folder helper[0..folder_len) is not searchable */
+    PAR_EXEC_MODE,       /* EACCES: the file itself is not executable by the person */
+};
+
+struct par_exec_error {
+    int stage;                   /* enum par_exec_stage */
+    int err;                     /* errno */
+    int folder_len;
 };
 
 struct par_run {
@@ -144,11 +164,15 @@ struct par_run {
     char report[PAR_MSG_MAX + 2]; /* out: the report, NUL-terminated */
     size_t report_len;
     int wait_status;             /* out: from waitpid */
+    struct par_exec_error exec;  /* out: for PAR_RUN_NOEXEC */
 };
 
 enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *opts,
                                    struct par_run *run);
 const char *par_helper_path(const struct par_config *cfg);
+/* execerr.c: the person's line and the syslog detail for PAR_RUN_NOEXEC. */
+void par_exec_reason(const struct par_run *run, char *out, size_t outlen);
+void par_exec_detail(const struct par_run *run, char *out, size_t outlen);
 /* FN(ARG) in a forked child that is the person; no exec (see spawn.c). */
 enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *person,
                                 int (*fn)(const void *arg), const void *arg, long deadline_ms);

@@ -75,6 +75,20 @@ static int fail_own(const struct par_open *o, const char *what, const char *deta
     return fail(o, msg, NULL, detail);
 }
 
+/* The helper could not be executed as the person: only the admin can fix that. */
+static int fail_exec(const struct par_open *o, const struct par_run *run)
+{
+    char reason[PAR_MAX_PATH + 128], detail[PAR_MAX_PATH + 160], msg[3 * PAR_MAX_PATH];
+    bool deny = o->cfg->on_failure == PAR_ON_FAILURE_DENY;
+
+    par_exec_reason(run, reason, sizeof(reason));
+    par_exec_detail(run, detail, sizeof(detail));
+    snprintf(msg, sizeof(msg), "AWS credentials: cannot run the helper %s as %s: %s; %s: ask "
+             "the admin to run 'pam-assume-role check-config'.", run->helper, o->person.name,
+             reason, deny ? "this session is refused" : "continuing without them");
+    return fail(o, msg, NULL, detail);
+}
+
 static int put_var(pam_handle_t *pamh, const char *name, const char *value)
 {
     size_t n = strlen(name) + strlen(value) + 2;
@@ -216,6 +230,8 @@ static int run_open(struct par_open *o, const char *code)
         res = par_run_helper(o->pamh, o->opts, run);
         if (res == PAR_RUN_OK) {
             rc = accept_report(o, run);
+        } else if (res == PAR_RUN_NOEXEC) {
+            rc = fail_exec(o, run);
         } else if (res == PAR_RUN_TIMEOUT) {
             describe_timeout(run, forked, why, sizeof(why));
             rc = fail_own(o, why, "helper killed at the deadline");

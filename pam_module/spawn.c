@@ -100,16 +100,19 @@ static int prepare_child(const struct par_run *run, struct par_child *c)
     return person_groups(p, c);
 }
 
-/* Moves fd to the lowest free number >= 3 so dup2 onto 0..2 cannot clash. */
+/* The child's end of the exec-error pipe sits at this number while it execs. */
+#define PAR_EXEC_ERR_FD 3
+
+/* Moves fd above 0..PAR_EXEC_ERR_FD so the dup2s onto those cannot clash. */
 static int lift_fd(int fd)
 {
-    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, PAR_EXEC_ERR_FD + 1);
 }
 
 static void close_other_fds(void)
 {
-    if (par_close_range(3, UINT_MAX, 0) != 0)
-        for (int fd = 3; fd < 65536; fd++)
+    if (par_close_range(PAR_EXEC_ERR_FD + 1, UINT_MAX, 0) != 0)
+        for (int fd = PAR_EXEC_ERR_FD + 1; fd < 65536; fd++)
             (void)close(fd);
 }
 
@@ -143,23 +146,73 @@ static int drop_to(const struct par_person *p, const struct par_child *c)
     return 0;
 }
 
-/* In the child: only async-signal-safe calls, then exec or _exit(127). */
-static void __attribute__((noreturn))
-child_exec(const struct par_run *run, const struct par_child *c, int req_r, int rep_w)
+/* In the child: tells the parent why there is no exec, and ends. */
+static void __attribute__((noreturn)) child_fail(int err_fd, int stage, int err, int folder_len)
 {
-    int in = lift_fd(req_r), out = lift_fd(rep_w);
-    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    struct par_exec_error e = { stage, err, folder_len };
 
+    (void)!write(err_fd, &e, sizeof(e));  /* < PIPE_BUF: one atomic write */
+    _exit(127);
+}
+
+/*
+ * In the child, after execve failed with EACCES: the length of the first
+ * folder on path the person cannot search, or 0 when every folder is.
+ */
+static int unsearchable_folder(const char *path)
+{
+    char prefix[PATH_MAX];
+
+    for (size_t i = 0; path[i] != '\0' && i < sizeof(prefix) - 1; i++) {
+        if (path[i] == '/') {
+            prefix[i] = '/';
+            prefix[i + 1] = '\0';  /* "/", then "/a/", "/a/b/": each folder on the way */
+            if (access(prefix, X_OK) != 0)
+                return i == 0 ? 1 : (int)i;
+        }
+        prefix[i] = path[i];
+    }
+    return 0;
+}
+
+static void __attribute__((noreturn)) child_exec_failed(const char *helper, int err)
+{
+    int folder;
+
+    if (err != EACCES)
+        child_fail(PAR_EXEC_ERR_FD, PAR_EXEC_CALL, err, 0);
+    folder = unsearchable_folder(helper);
+    if (folder > 0)
+        child_fail(PAR_EXEC_ERR_FD, PAR_EXEC_FOLDER, err, folder);
+    child_fail(PAR_EXEC_ERR_FD, access(helper, X_OK) != 0 ? PAR_EXEC_MODE : PAR_EXEC_CALL,
+               err, 0);
+}
+
+/*
+ * In the child: only async-signal-safe calls, then exec or _exit(127). The
+ * exec-error pipe stays open at PAR_EXEC_ERR_FD, close-on-exec: EOF for
+ * the parent when execve worked, a struct par_exec_error when not.
+ */
+static void __attribute__((noreturn))
+child_exec(const struct par_run *run, const struct par_child *c, int req_r, int rep_w,
+           int err_w)
+{
+    int in = lift_fd(req_r), out = lift_fd(rep_w), err = lift_fd(err_w);
+    int null = lift_fd(open("/dev/null", O_WRONLY | O_CLOEXEC));
+
+    if (err < 0)
+        child_fail(err_w, PAR_EXEC_SETUP, errno, 0);
     if (in < 0 || out < 0 || null < 0 || dup2(in, 0) != 0 || dup2(out, 1) != 1 ||
-        dup2(null, 2) != 2)
-        _exit(127);
+        dup2(null, 2) != 2 || dup3(err, PAR_EXEC_ERR_FD, O_CLOEXEC) != PAR_EXEC_ERR_FD)
+        child_fail(err, PAR_EXEC_SETUP, errno, 0);
     close_other_fds();
     reset_signals();
     umask(077);
+    errno = EPERM;  /* drop_to's own refusal (root regainable) sets none */
     if (chdir("/") != 0 || drop_to(run->person, c) != 0)
-        _exit(127);
+        child_fail(PAR_EXEC_ERR_FD, PAR_EXEC_SETUP, errno, 0);
     execve(run->helper, (char *const *)c->argv, c->envp);
-    _exit(127);
+    child_exec_failed(run->helper, errno);
 }
 
 /* Writes what fits without blocking; SIGPIPE stays blocked around the write. */
@@ -292,26 +345,51 @@ static enum par_run_result reap(pid_t pid, long long deadline, enum par_run_resu
     return PAR_RUN_TIMEOUT;
 }
 
+/*
+ * After the child is reaped (so no wait is added): what it wrote on the
+ * exec-error pipe, if anything.
+ */
+static enum par_run_result read_exec_error(int err_r, struct par_run *run,
+                                           enum par_run_result so_far)
+{
+    struct par_exec_error e;
+    ssize_t n;
+
+    while ((n = read(err_r, &e, sizeof(e))) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof(e) || e.stage <= PAR_EXEC_RAN || e.stage > PAR_EXEC_MODE)
+        return so_far;
+    if (e.folder_len < 0 || (size_t)e.folder_len > strlen(run->helper))
+        e.folder_len = 0;
+    run->exec = e;
+    return PAR_RUN_NOEXEC;
+}
+
 static enum par_run_result fork_and_talk(struct par_run *run, struct par_child *c,
-                                         int req[2], int rep[2], long long deadline)
+                                         int req[2], int rep[2], int err[2], long long deadline)
 {
     enum par_run_result res;
     pid_t pid = fork();
 
     if (pid == 0)
-        child_exec(run, c, req[0], rep[1]);
+        child_exec(run, c, req[0], rep[1], err[1]);
     close(req[0]);
     close(rep[1]);
+    close(err[1]);
     if (pid < 0) {
         close(req[1]);
         close(rep[0]);
+        close(err[0]);
         return PAR_RUN_NOSTART;
     }
     res = exchange(run, &req[1], rep[0], deadline);
     if (req[1] >= 0)
         close(req[1]);
     close(rep[0]);
-    return reap(pid, deadline, res, &run->wait_status);
+    res = reap(pid, deadline, res, &run->wait_status);
+    res = read_exec_error(err[0], run, res);
+    close(err[0]);
+    return res;
 }
 
 /*
@@ -352,29 +430,44 @@ enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *per
     return res;
 }
 
+/* The request, report and exec-error pipes, all close-on-exec; 0 or -1 (none left open). */
+static int open_pipes(int req[2], int rep[2], int err[2])
+{
+    if (pipe2(req, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(rep, O_CLOEXEC) == 0) {
+        if (pipe2(err, O_CLOEXEC | O_NONBLOCK) == 0)
+            return 0;
+        close(rep[0]);
+        close(rep[1]);
+    }
+    close(req[0]);
+    close(req[1]);
+    return -1;
+}
+
 enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *opts,
                                    struct par_run *run)
 {
     struct par_child child;
     struct sigaction dfl, old_chld;
-    int req[2], rep[2];
+    int req[2], rep[2], err[2];
     long long start = par_now_ms();
     enum par_run_result res;
 
     run->report_len = 0;
     run->report[0] = '\0';
     run->wait_status = 0;
+    memset(&run->exec, 0, sizeof(run->exec));
     child.groups = NULL;
-    if (run->helper[0] != '/' || prepare_child(run, &child) != 0 || pipe2(req, O_CLOEXEC) != 0) {
+    if (run->helper[0] != '/' || prepare_child(run, &child) != 0) {
         child_free(&child);
         par_log(pamh, LOG_ERR, "cannot start helper '%s': it must be an absolute path and "
                 "the person's account must be complete, in no more groups than the system "
                 "allows", run->helper);
         return PAR_RUN_NOSTART;
     }
-    if (pipe2(rep, O_CLOEXEC) != 0) {
-        close(req[0]);
-        close(req[1]);
+    if (open_pipes(req, rep, err) != 0) {
         child_free(&child);
         return PAR_RUN_NOSTART;
     }
@@ -382,7 +475,7 @@ enum par_run_result par_run_helper(pam_handle_t *pamh, const struct par_opts *op
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGCHLD, &dfl, &old_chld);
-    res = fork_and_talk(run, &child, req, rep,
+    res = fork_and_talk(run, &child, req, rep, err,
                         run->deadline_at > 0 ? run->deadline_at : start + run->deadline_ms);
     sigaction(SIGCHLD, &old_chld, NULL);
     child_free(&child);

@@ -12,7 +12,11 @@ PAM service folders, the test STS and the PAM driver under pam_wrapper.
     t.done()
 
 Everything made here (users, groups, folders) goes at exit, also on failure
-or SIGTERM. Test scripts run as root; they are run by /usr/bin/python3.
+or SIGTERM. So do the processes: each PAM driver runs in a process group of
+its own, killed at cleanup, and at exit every child still running is
+killed; a driver held at a "w" step gives up on its own after
+PAM_DRIVER_HOLD_SECONDS (default 300). Test scripts run as root; they are
+run by /usr/bin/python3.
 """
 
 import atexit
@@ -45,6 +49,63 @@ ENVIRONMENTS = {
 }
 
 sys.path.insert(0, os.path.join(TOP, "tests", "sts"))
+
+
+def own_group():
+    """Popen arguments that put a child in a process group of its own."""
+    if sys.version_info >= (3, 11):
+        return {"process_group": 0}
+    return {"preexec_fn": os.setpgrp}
+
+
+def kill_group(p):
+    """Kills the Popen p and its process group, and reaps p."""
+    if p.poll() is None:
+        for kill in (lambda: os.killpg(p.pid, signal.SIGKILL), p.kill):
+            try:
+                kill()
+                break
+            except OSError:
+                pass
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def own_children():
+    """Pids of the processes whose parent is this one."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            found.append(int(name))
+    return found
+
+
+def kill_own_children():
+    """At exit: whatever this script started and still runs goes (with its group)."""
+    for pid in own_children():
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+atexit.register(kill_own_children)   # registered first: runs after every other cleanup
 
 
 class Results:
@@ -171,6 +232,7 @@ class Sandbox:
         self.name = name
         self.users = []
         self.sts = None
+        self.children = []          # PAM drivers started here (Popen)
         self.dir = tempfile.mkdtemp(prefix="par-%s-" % name)
         os.chmod(self.dir, 0o755)  # the helper, as the test user, reads the config path
         self.run_dir = os.path.join(self.dir, "run")
@@ -191,6 +253,9 @@ class Sandbox:
         self.cleanup()
 
     def cleanup(self):
+        for p in self.children:
+            kill_group(p)
+        self.children = []
         if self.sts is not None:
             self.sts.stop()
             self.sts = None
@@ -339,10 +404,19 @@ class Sandbox:
     def drive(self, service, user, answers=(), timeout=120, env=None, **kw):
         """Runs one PAM transaction; answers go to the conversation in order."""
         start = time.monotonic()
-        p = subprocess.run(self.driver_cmd(service, user, **kw), input="".join(
-            a + "\n" for a in answers), capture_output=True, text=True, timeout=timeout,
-            env=self.driver_env(env))
-        return DriveResult(p.stdout + p.stderr, p.returncode, time.monotonic() - start)
+        p = self._start(self.driver_cmd(service, user, **kw), env, stderr=subprocess.PIPE)
+        try:
+            out, err = p.communicate("".join(a + "\n" for a in answers), timeout=timeout)
+        finally:
+            kill_group(p)
+            self.children.remove(p)
+        return DriveResult(out + err, p.returncode, time.monotonic() - start)
+
+    def _start(self, cmd, env, stderr):
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                             text=True, env=self.driver_env(env), **own_group())
+        self.children.append(p)
+        return p
 
     def spawn_until(self, service, user, wait_file, answers=(), until="env: PAM_ASSUME_ROLE_DIR=",
                     timeout=60, **kw):
@@ -361,9 +435,7 @@ class Sandbox:
 
     def spawn(self, service, user, answers=(), env=None, **kw):
         """Starts a transaction in the background (Popen; stdout is the driver's)."""
-        p = subprocess.Popen(self.driver_cmd(service, user, **kw), stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             env=self.driver_env(env))
+        p = self._start(self.driver_cmd(service, user, **kw), env, stderr=subprocess.STDOUT)
         p.stdin.write("".join(a + "\n" for a in answers))
         p.stdin.close()
         return p

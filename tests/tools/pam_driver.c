@@ -7,14 +7,19 @@
  *   open_ms: N            wall time of pam_open_session
  *   env-count: N          then N lines "env: NAME=VALUE", the PAM environment
  *   host: fds=same sigmask=same sigchld=same   (the caller's state kept)
+ *   wait: timed out after N s: FILE   the hold file never came (exit status 3)
  * Usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] [-w FILE]
- *                   [-c ignore|handler] [-U USER2] SERVICE USER
+ *                   [-T SECONDS] [-c ignore|handler] [-U USER2] SERVICE USER
  * STEPS: letters a (auth), s (setcred), d (setcred PAM_DELETE_CRED), o
  * (open), e (print env), w (wait until FILE exists), u (PAM_USER = USER2,
  * as sudo does between auth and session), c (close); default "aoec".
+ * A "w" step gives up after SECONDS (-T, else $PAM_DRIVER_HOLD_SECONDS,
+ * else 300) and goes on with the next steps, so a test that never creates
+ * FILE leaves no driver behind; the driver also ends when its parent does.
  */
 #include <dirent.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,10 @@
 #include <security/pam_appl.h>
 
 #define MAX_ANSWERS 16
+#define DEFAULT_HOLD_SECONDS 300L
+
+static long hold_seconds = DEFAULT_HOLD_SECONDS;
+static int hold_timed_out;
 
 struct answers {
     char *line[MAX_ANSWERS];
@@ -176,8 +185,25 @@ static long ms_since(const struct timespec *t0)
 
 static void wait_for(const char *file)
 {
-    while (file != NULL && access(file, F_OK) != 0)
+    struct timespec t0;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (file != NULL && access(file, F_OK) != 0) {
+        if (ms_since(&t0) >= hold_seconds * 1000) {
+            printf("wait: timed out after %ld s: %s\n", hold_seconds, file);
+            hold_timed_out = 1;
+            return;
+        }
         usleep(50000);
+    }
+}
+
+static long hold_seconds_from(const char *text)
+{
+    char *end;
+    long n = text != NULL ? strtol(text, &end, 10) : -1;
+
+    return text != NULL && *end == '\0' && n > 0 ? n : DEFAULT_HOLD_SECONDS;
 }
 
 static void print_env(pam_handle_t *pamh)
@@ -249,13 +275,19 @@ int main(int argc, char **argv)
     pam_handle_t *pamh = NULL;
     int opt, rc;
 
-    while ((opt = getopt(argc, argv, "r:h:t:s:w:c:U:")) != -1) {
+    /* A harness killed before it could clean up takes its drivers with it. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1)
+        return 1;
+    hold_seconds = hold_seconds_from(getenv("PAM_DRIVER_HOLD_SECONDS"));
+    while ((opt = getopt(argc, argv, "r:h:t:s:w:T:c:U:")) != -1) {
         switch (opt) {
         case 'r': ruser = optarg; break;
         case 'h': rhost = optarg; break;
         case 't': tty = optarg; break;
         case 's': steps = optarg; break;
         case 'w': wait_file = optarg; break;
+        case 'T': hold_seconds = hold_seconds_from(optarg); break;
         case 'c': chld = optarg; break;
         case 'U': user2 = optarg; break;
         default: return 2;
@@ -263,7 +295,7 @@ int main(int argc, char **argv)
     }
     if (argc - optind != 2) {
         fprintf(stderr, "usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] "
-                "[-w FILE] [-c ignore|handler] [-U USER2] SERVICE USER\n");
+                "[-w FILE] [-T SECONDS] [-c ignore|handler] [-U USER2] SERVICE USER\n");
         return 2;
     }
     read_answers(&a);
@@ -287,5 +319,5 @@ int main(int argc, char **argv)
     pam_end(pamh, PAM_SUCCESS);
     for (size_t i = 0; i < a.n; i++)
         free(a.line[i]);
-    return 0;
+    return hold_timed_out ? 3 : 0;
 }
