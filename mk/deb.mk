@@ -26,8 +26,11 @@ deb:
 	else \
 	    tar --exclude=./build --exclude='./build-*' -cf - . | tar -C $(DEB_SRC) -xf -; \
 	fi
-	@epoch=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)}; \
-	[ -n "$$epoch" ] || { echo "make deb: no commit to date the package from: set SOURCE_DATE_EPOCH" >&2; exit 1; }; \
+	@# Outside a git checkout (a tree from git archive, whose files carry the
+	@# commit's time): the newest file's time.
+	@epoch=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || \
+	    find . -path ./build -prune -o -type f -printf '%T@\n' | sort -n | tail -n 1 | cut -d. -f1)}; \
+	[ -n "$$epoch" ] || { echo "make deb: nothing to date the package from: set SOURCE_DATE_EPOCH" >&2; exit 1; }; \
 	. /etc/os-release; \
 	{ echo "libpam-assume-role ($(VERSION)~deb$${VERSION_ID}u1) $${VERSION_CODENAME}; urgency=medium"; \
 	  echo; \
