@@ -41,7 +41,8 @@ WARNFLAGS := -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -Wformat=2 -Wsha
 ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1)),)
 WARNFLAGS += -Wno-format-truncation
 endif
-HARDFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC \
+# -D_FORTIFY_SOURCE=2 unless the packager's CPPFLAGS set a level already.
+HARDFLAGS := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2) -fstack-protector-strong -fPIC \
              -fno-strict-overflow -fno-delete-null-pointer-checks
 DEFS      := -D_GNU_SOURCE -DPAR_VERSION='"$(VERSION)"' \
              -DPAR_HELPER_PATH='"$(HELPER_PATH)"' \
@@ -170,7 +171,7 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(EXAMPLEDIR)/pam.d $(DESTDIR)$(SYSCONFDIR)/profile.d \
-	    $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d $(DESTDIR)/usr/lib/tmpfiles.d \
+	    $(DESTDIR)/usr/lib/tmpfiles.d \
 	    $(DESTDIR)/usr/share/pam-configs $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 $(MODULE_SO) $(DESTDIR)$(PAMDIR)/pam_assume_role.so
 	install -m 0711 $(HELPER_BIN) $(DESTDIR)$(HELPER_PATH)
@@ -215,3 +216,4 @@ uninstall:
 
 include mk/hardening.mk
 include mk/bench.mk
+include mk/deb.mk
