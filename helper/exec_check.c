@@ -17,8 +17,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "compat.h"
 #include "exec_check.h"
 
 #define PAR_UNPRIVILEGED_UID 65534
@@ -62,17 +64,34 @@ static void check_folders(int fd, const char *path)
     }
 }
 
+/* Root's other descriptors (a config, a log) must not reach what runs as nobody. */
+static void close_all_but(int keep)
+{
+    if (keep > 3 && par_close_range(3, (unsigned)keep - 1, 0) != 0)
+        for (int i = 3; i < keep; i++)
+            (void)close(i);
+    if (par_close_range((unsigned)keep + 1, UINT_MAX, 0) != 0)
+        for (int i = keep + 1; i < 65536; i++)
+            (void)close(i);
+}
+
 static void __attribute__((noreturn))
 check_as(const struct account *a, const char *helper, int fd)
 {
     char *const argv[] = { (char *)"pam-assume-role", (char *)"--version", NULL };
     char *const envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
-    int null = open("/dev/null", O_RDWR);
+    int lifted = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int null;
+
+    if (lifted >= 0)
+        fd = lifted;
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
     if (null < 0 || dup2(null, 0) != 0 || dup2(null, 1) != 1 || dup2(null, 2) != 2 ||
         chdir("/") != 0 || setgroups(0, NULL) != 0 || setresgid(a->gid, a->gid, a->gid) != 0 ||
-        setresuid(a->uid, a->uid, a->uid) != 0)
+        setresuid(a->uid, a->uid, a->uid) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         child_report(fd, FAILED_DROP, errno, 0);
+    close_all_but(fd);
     check_folders(fd, helper);
     if (access(helper, X_OK) != 0)
         child_report(fd, errno == EACCES ? FAILED_FILE : FAILED_EXEC, errno, 0);
