@@ -184,3 +184,4 @@ uninstall:
 
 include mk/hardening.mk
 include mk/bench.mk
+include mk/dist.mk
