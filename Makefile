@@ -4,6 +4,11 @@
 #   make check      run every test (as root: throwaway users, private sshd)
 #   make demo       a real login through the module against the local test STS
 #   make deps       install the Debian packages the build and tests need
+#
+# Variables a packager may set: CC, OPTFLAGS (-O2 -g), CFLAGS, CPPFLAGS,
+# LDFLAGS (appended to), PKG_CONFIG, and WERROR=0, which drops -Werror and
+# nothing else (every warning still shows; a newer compiler's new warning
+# then does not stop the build).
 
 NAME      := pam_assume_role
 VERSION   := 0.1.0
@@ -28,8 +33,9 @@ HELPER_PKGS := libcurl openssl libconfig expat inih json-c
 MODULE_PKGS := pam libconfig
 
 OPTFLAGS  ?= -O2 -g
-WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
-             -Wmissing-prototypes -Wvla
+WERROR    ?= 1
+WARNFLAGS := -Wall -Wextra $(if $(filter 0,$(WERROR)),,-Werror) -Wformat=2 -Wshadow \
+             -Wstrict-prototypes -Wmissing-prototypes -Wvla
 # snprintf truncation is how bounded messages are cut on purpose; gcc's
 # guesses about it are noise (clang has no such warning).
 ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1)),)
@@ -44,12 +50,29 @@ CPPFLAGS  += -Icommon $(DEFS)
 CFLAGS    += $(OPTFLAGS) $(WARNFLAGS) $(HARDFLAGS) -std=gnu11
 RELRO     := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
-HELPER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS))
-HELPER_LIBS   := $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS))
-MODULE_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(MODULE_PKGS))
-MODULE_LIBS   := $(shell $(PKG_CONFIG) --libs $(MODULE_PKGS))
-CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
-CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# Each package is asked on its own, so one without a .pc file costs only its
+# own flags; then its library is linked by name (bullseye's libpam0g-dev
+# ships no pam.pc). pkg-config runs only when a recipe needs the flags, once
+# per make (VAR = $(eval VAR := ...)$(VAR)): make deps, demo, check and
+# clean ask nothing before the packages are installed.
+PC_LIBS_libcurl := -lcurl
+PC_LIBS_openssl := -lssl -lcrypto
+PC_LIBS_libconfig := -lconfig
+PC_LIBS_expat   := -lexpat
+PC_LIBS_inih    := -linih
+PC_LIBS_json-c  := -ljson-c
+PC_LIBS_pam     := -lpam
+PC_LIBS_cmocka  := -lcmocka
+pc_cflags = $(foreach p,$(1),$(shell $(PKG_CONFIG) --cflags $(p) 2>/dev/null))
+pc_libs   = $(foreach p,$(1),$(or $(shell $(PKG_CONFIG) --libs $(p) 2>/dev/null),$(PC_LIBS_$(p))))
+
+HELPER_CFLAGS = $(eval HELPER_CFLAGS := $(call pc_cflags,$(HELPER_PKGS)))$(HELPER_CFLAGS)
+HELPER_LIBS   = $(eval HELPER_LIBS := $(call pc_libs,$(HELPER_PKGS)))$(HELPER_LIBS)
+MODULE_CFLAGS = $(eval MODULE_CFLAGS := $(call pc_cflags,$(MODULE_PKGS)))$(MODULE_CFLAGS)
+MODULE_LIBS   = $(eval MODULE_LIBS := $(call pc_libs,$(MODULE_PKGS)))$(MODULE_LIBS)
+PAM_LIBS      = $(eval PAM_LIBS := $(call pc_libs,pam))$(PAM_LIBS)
+CMOCKA_CFLAGS = $(eval CMOCKA_CFLAGS := $(call pc_cflags,cmocka))$(CMOCKA_CFLAGS)
+CMOCKA_LIBS   = $(eval CMOCKA_LIBS := $(call pc_libs,cmocka))$(CMOCKA_LIBS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 HELPER_SRC := $(sort $(filter-out helper/main.c,$(wildcard helper/*.c)))

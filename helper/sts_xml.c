@@ -21,6 +21,13 @@
 #include "valid.h"
 #include "wipe.h"
 
+/* Expat 2.9.0 added the 64-bit location calls and deprecated the old ones. */
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 9)
+#define par_xml_line(parser) XML_GetCurrentLineNumber64(parser)
+#else
+#define par_xml_line(parser) XML_GetCurrentLineNumber(parser)
+#endif
+
 #define MAX_DEPTH 16
 #define MAX_NAME  64
 #define RESULT    "*Result"   /* stands for the root's own result element */
@@ -499,7 +506,7 @@ static int parse(struct state *st, const char *body, size_t len)
     if (XML_Parse(st->parser, body, (int)len, XML_TRUE) != XML_STATUS_OK && !st->failed) {
         enum XML_Error e = XML_GetErrorCode(st->parser);
         snprintf(st->why, sizeof(st->why), "STS answer is not well-formed XML (line %lu: %s)",
-                 (unsigned long)XML_GetCurrentLineNumber(st->parser), XML_ErrorString(e));
+                 (unsigned long)par_xml_line(st->parser), XML_ErrorString(e));
         st->failed = true;
     }
     XML_ParserFree(st->parser);

@@ -10,7 +10,7 @@ BENCH_CYCLES ?= 1000
 
 $(B)/bench/pam_host: bench/pam_host.c Makefile mk/bench.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -pie $(MODULE_CFLAGS) $(LDFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs pam)
+	$(CC) $(CFLAGS) -pie $(MODULE_CFLAGS) $(LDFLAGS) -o $@ $< $(PAM_LIBS)
 
 bench-build: all $(B)/tests/pam_driver $(B)/bench/pam_host
 

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "compat.h"
 #include "proctime.h"
 #include "module.h"
 #include "wipe.h"
@@ -107,7 +108,7 @@ static int lift_fd(int fd)
 
 static void close_other_fds(void)
 {
-    if (close_range(3, UINT_MAX, 0) != 0)
+    if (par_close_range(3, UINT_MAX, 0) != 0)
         for (int fd = 3; fd < 65536; fd++)
             (void)close(fd);
 }
@@ -244,7 +245,7 @@ static enum par_run_result exchange(struct par_run *run, int *req_fd, int rep_r,
  */
 static void wait_exit(pid_t pid, long long deadline)
 {
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int pfd = par_pidfd_open(pid, 0);
     long nap_us = 200;
 
     for (;;) {
