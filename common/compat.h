@@ -1,9 +1,8 @@
 /*
- * System calls newer than the oldest C library we build on (glibc 2.31 has
- * no close_range, and no pidfd_open wrapper before 2.36): called through
- * syscall() so the build does not depend on the C library's declarations.
- * Both return -1 with errno ENOSYS on kernels without them; callers keep a
- * fallback for that.
+ * Calls newer than the oldest C library we build on (glibc 2.31, Debian 11).
+ * close_range (glibc 2.34) and pidfd_open (2.36) go through syscall() so the
+ * build does not depend on the C library's declarations; both return -1
+ * with errno ENOSYS on kernels without them, and callers keep a fallback.
  */
 #ifndef PAR_COMPAT_H
 #define PAR_COMPAT_H
@@ -48,5 +47,39 @@ static inline int par_pidfd_open(pid_t pid, unsigned int flags)
 {
     return (int)syscall(SYS_pidfd_open, pid, flags);
 }
+
+/*
+ * sigabbrev_np came with glibc 2.32; before it (and on other C libraries)
+ * the names of the signals a helper can die of, spelt as it spells them.
+ */
+#if !defined(__GLIBC__) || __GLIBC__ < 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ < 32)
+#include <signal.h>
+#include <stddef.h>
+
+static inline const char *sigabbrev_np(int sig)
+{
+    switch (sig) {
+    case SIGHUP: return "HUP";
+    case SIGINT: return "INT";
+    case SIGQUIT: return "QUIT";
+    case SIGILL: return "ILL";
+    case SIGTRAP: return "TRAP";
+    case SIGABRT: return "ABRT";
+    case SIGBUS: return "BUS";
+    case SIGFPE: return "FPE";
+    case SIGKILL: return "KILL";
+    case SIGUSR1: return "USR1";
+    case SIGSEGV: return "SEGV";
+    case SIGUSR2: return "USR2";
+    case SIGPIPE: return "PIPE";
+    case SIGALRM: return "ALRM";
+    case SIGTERM: return "TERM";
+    case SIGXCPU: return "XCPU";
+    case SIGXFSZ: return "XFSZ";
+    case SIGSYS: return "SYS";
+    default: return NULL;
+    }
+}
+#endif
 
 #endif

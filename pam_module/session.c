@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <security/pam_ext.h>
 
+#include "compat.h"
 #include "proctime.h"
 #include "module.h"
 #include "valid.h"

@@ -12,10 +12,10 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -181,11 +181,12 @@ static void test_link_refused(void **state)
     unlink(aws_path("real"));
 }
 
-static bool on_nodev_fs(const char *path)
+/* A nodev /tmp (trixie's tmpfs, a chroot's) refuses to open any device node. */
+static bool on_nodev(const char *path)
 {
-    struct statvfs fs;
+    struct statvfs vfs;
 
-    return statvfs(path, &fs) == 0 && (fs.f_flag & ST_NODEV) != 0;
+    return statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NODEV) != 0;
 }
 
 static void test_dev_zero_refused(void **state)
@@ -194,15 +195,11 @@ static void test_dev_zero_refused(void **state)
     assert_int_equal(symlink("/dev/zero", aws_path("credentials")), 0);
     expect_keys_error(geteuid(), "gds", "~/.aws/credentials is a symbolic link");
     unlink(aws_path("credentials"));
-    if (geteuid() != 0)
+    if (geteuid() != 0 || on_nodev(home))
         skip();
-    /* A device node of its own, not a link: refused for not being a regular
-     * file, or, on a nodev file system (a tmpfs /tmp, as Debian 13 mounts it),
-     * already by open. */
+    /* A device node of its own, not a link: refused for not being a regular file. */
     assert_int_equal(mknod(aws_path("credentials"), S_IFCHR | 0600, makedev(1, 5)), 0);
-    expect_keys_error(geteuid(), "gds", on_nodev_fs(home) ?
-                      "~/.aws/credentials cannot be opened: Permission denied" :
-                      "~/.aws/credentials is not a regular file");
+    expect_keys_error(geteuid(), "gds", "~/.aws/credentials is not a regular file");
 }
 
 static void on_alarm(int sig)
