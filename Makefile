@@ -217,3 +217,4 @@ uninstall:
 include mk/hardening.mk
 include mk/bench.mk
 include mk/deb.mk
+include mk/dist.mk

@@ -519,8 +519,9 @@ class Bastion:
     # --- sshd ---
 
     def start_sshd(self, key_users=(), password_auth=False):
-        """Debian's sshd on 127.0.0.1, started as sshd-partest-XXXX so that PAM
-        uses /etc/pam.d/sshd-partest-XXXX; key_users must give a key first;
+        """Debian's sshd on 127.0.0.1, started as sshd-partest-XXXX and with
+        PAMServiceName sshd-partest-XXXX where it has it, so that PAM uses
+        /etc/pam.d/sshd-partest-XXXX; key_users must give a key first;
         password_auth: PasswordAuthentication yes (the snippet's
         keyboard-interactive stays on)."""
         if not os.path.isdir("/run/sshd"):
@@ -544,11 +545,16 @@ class Bastion:
         for u in key_users:
             lines += ["Match User %s" % u.name,
                       "    AuthenticationMethods publickey,keyboard-interactive"]
-        with open(conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
         link = os.path.join(d, self.service)
         os.symlink(SSHD, link)
-        test = subprocess.run([link, "-t", "-f", conf], capture_output=True, text=True)
+        # OpenSSH 9.8 and later (sshd-session) take the PAM service from
+        # PAMServiceName, no longer from the program's name; older ones refuse it.
+        for service_line in (["PAMServiceName %s" % self.service], []):
+            with open(conf, "w") as f:
+                f.write("\n".join(lines[:1] + service_line + lines[1:]) + "\n")
+            test = subprocess.run([link, "-t", "-f", conf], capture_output=True, text=True)
+            if test.returncode == 0 or "PAMServiceName" not in test.stderr:
+                break
         if test.returncode != 0:
             raise RuntimeError("sshd refuses its config: %s" % test.stderr)
         self.sshd_log = os.path.join(d, "sshd.log")
