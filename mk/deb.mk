@@ -39,6 +39,10 @@ deb:
 	  echo " -- $$(sed -n 's/^Maintainer: //p' debian/control)  $$(LC_ALL=C date -u -R -d @$$epoch)"; \
 	} >$(DEB_SRC)/debian/changelog; \
 	echo "make deb: libpam-assume-role $(VERSION)~deb$${VERSION_ID}u1 for $${PRETTY_NAME}"
-	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	@# With the release's compiler and flags, whatever this make was given
+	@# (make CC=clang check would reach debian/rules through MAKEFLAGS and
+	@# the environment, and dwz cannot read clang's debug information).
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CC -u CFLAGS -u CPPFLAGS \
+	    -u LDFLAGS -u OPTFLAGS -u B dpkg-buildpackage -us -uc -b
 	mv $(DEB_OUT)/src/*.deb $(DEB_OUT)/src/*.buildinfo $(DEB_OUT)/src/*.changes $(DEB_OUT)/
 	@ls $(DEB_OUT)/*.deb
