@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "compat.h"
+#include "pathcheck.h"
 #include "exec_check.h"
 
 #define PAR_UNPRIVILEGED_UID 65534
@@ -51,17 +52,10 @@ static void __attribute__((noreturn)) child_report(int fd, int what, int err, in
 /* In the child, as the account: the first folder on path it cannot search. */
 static void check_folders(int fd, const char *path)
 {
-    char prefix[PATH_MAX];
+    int folder = par_unsearchable_folder(path);
 
-    for (size_t i = 0; path[i] != '\0' && i < sizeof(prefix) - 1; i++) {
-        if (path[i] == '/') {
-            prefix[i] = '/';
-            prefix[i + 1] = '\0';
-            if (access(prefix, X_OK) != 0)
-                child_report(fd, FAILED_FOLDER, errno, i == 0 ? 1 : (int)i);
-        }
-        prefix[i] = path[i];
-    }
+    if (folder > 0)
+        child_report(fd, FAILED_FOLDER, errno, folder);
 }
 
 /* Root's other descriptors (a config, a log) must not reach what runs as nobody. */

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "compat.h"
+#include "pathcheck.h"
 #include "proctime.h"
 #include "module.h"
 #include "wipe.h"
@@ -155,33 +156,13 @@ static void __attribute__((noreturn)) child_fail(int err_fd, int stage, int err,
     _exit(127);
 }
 
-/*
- * In the child, after execve failed with EACCES: the length of the first
- * folder on path the person cannot search, or 0 when every folder is.
- */
-static int unsearchable_folder(const char *path)
-{
-    char prefix[PATH_MAX];
-
-    for (size_t i = 0; path[i] != '\0' && i < sizeof(prefix) - 1; i++) {
-        if (path[i] == '/') {
-            prefix[i] = '/';
-            prefix[i + 1] = '\0';  /* "/", then "/a/", "/a/b/": each folder on the way */
-            if (access(prefix, X_OK) != 0)
-                return i == 0 ? 1 : (int)i;
-        }
-        prefix[i] = path[i];
-    }
-    return 0;
-}
-
 static void __attribute__((noreturn)) child_exec_failed(const char *helper, int err)
 {
     int folder;
 
     if (err != EACCES)
         child_fail(PAR_EXEC_ERR_FD, PAR_EXEC_CALL, err, 0);
-    folder = unsearchable_folder(helper);
+    folder = par_unsearchable_folder(helper);
     if (folder > 0)
         child_fail(PAR_EXEC_ERR_FD, PAR_EXEC_FOLDER, err, folder);
     child_fail(PAR_EXEC_ERR_FD, access(helper, X_OK) != 0 ? PAR_EXEC_MODE : PAR_EXEC_CALL,
