@@ -752,7 +752,7 @@ def get_signin_token(state, params, entry):
         "role_arn": record["role_arn"], "assumed_role_arn": record["caller"].arn,
         "session_name": record["session_name"], "session_duration": duration,
         "chained": record["chained"], "time": iso8601(now), "issued_at": now})
-    return json.dumps({"SigninToken": token})
+    return json.dumps({"SigninToken": token}, separators=(",", ":"))
 
 
 def federation_login(state, params, login):
