@@ -973,6 +973,14 @@ static const char *region_of(const config_setting_t *group, const char *parsed,
     return parsed;
 }
 
+/* GROUP's member NAME when it is a string; NULL otherwise (libconfig's getter takes no NULL). */
+static const char *string_member(const config_setting_t *group, const char *name)
+{
+    const config_setting_t *m = config_setting_get_member(group, name);
+
+    return m != NULL ? config_setting_get_string(m) : NULL;
+}
+
 /* Reports S's ARN (when it is a valid one of its kind) if it is not in REGION's partition. */
 static void check_arn_setting(struct checker *ck, const config_setting_t *s, const char *prefix,
                               const char *what, bool (*valid)(const char *), const char *region)
@@ -1015,7 +1023,7 @@ static void check_user_partitions(struct checker *ck, const config_setting_t *us
 
         if (!config_setting_is_group(u))
             continue;
-        name = config_setting_get_string(config_setting_get_member(u, "name"));
+        name = string_member(u, "name");
         if (name != NULL && par_valid_message(name) && strlen(name) <= 64)
             snprintf(prefix, sizeof(prefix), "user '%s': ", name);
         else
