@@ -995,6 +995,21 @@ static void check_arn_setting(struct checker *ck, const config_setting_t *s, con
         issue(ck, line_of(s), "%s%s", prefix, err);
 }
 
+/* Every STS call goes to the top-level region's endpoint with the person's
+ * keys, which belong to one partition: an environment's region must share it. */
+static void check_region_partition(struct checker *ck, const config_setting_t *g,
+                                   const char *prefix, const char *region, const char *top_region)
+{
+    const struct par_partition *p = region ? par_region_partition(region) : NULL;
+    const struct par_partition *top = top_region ? par_region_partition(top_region) : NULL;
+
+    if (p != NULL && top != NULL && p != top)
+        issue(ck, line_of(config_setting_get_member(g, "region")),
+              "%sregion %s is in partition %s but the top-level region %s is in %s: one IAM "
+              "user's keys and STS endpoint serve one partition; use a region of %s",
+              prefix, region, p->name, top_region, top->name, top->name);
+}
+
 static void check_environment_partitions(struct checker *ck, const config_setting_t *envs,
                                          const struct par_config *cfg, const char *top_region)
 {
@@ -1007,6 +1022,7 @@ static void check_environment_partitions(struct checker *ck, const config_settin
         if (g == NULL || !config_setting_is_group(g))
             continue;
         snprintf(prefix, sizeof(prefix), "environment '%s': ", e->name);
+        check_region_partition(ck, g, prefix, region_of(g, e->region, NULL), top_region);
         check_arn_setting(ck, config_setting_get_member(g, "role_arn"), prefix, "role_arn",
                           par_valid_role_arn, region_of(g, e->region, top_region));
     }

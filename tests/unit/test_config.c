@@ -231,10 +231,8 @@ static void test_partition_settings(void **state)
         "          { name = \"hw\"; mfa_serial = \"GAHT12345678\"; } );\n"
         "environments = {\n"
         "  china = { role_arn = \"arn:aws-cn:iam::111111111111:role/admins\"; };\n"
-        "  gov = { role_arn = \"arn:aws-us-gov:iam::111111111111:role/a\"; "
-        "region = \"us-gov-west-1\"; };\n"
-        "  iso = { role_arn = \"arn:aws-iso:iam::111111111111:role/a\"; "
-        "region = \"us-iso-east-1\"; };\n"
+        "  ningxia = { role_arn = \"arn:aws-cn:iam::111111111111:role/a\"; "
+        "region = \"cn-northwest-1\"; };\n"
         "};\n";
     struct par_config cfg;
     char err[PAR_CONFIG_ERR_MAX];
@@ -396,9 +394,14 @@ static const struct bad_case bad_cases[] = {
       "};\n", 2, "environment 'staging': role_arn is in partition aws-cn but region eu-west-1 "
       "is in aws: fix the ARN or the region" },
     { "role_arn_env_region_partition",
-      "region = \"cn-north-1\";\nenvironments = {\n staging = {\n  region = \"eu-west-2\";\n"
+      "region = \"eu-west-1\";\nenvironments = {\n staging = {\n  region = \"eu-west-2\";\n"
       "  role_arn = \"arn:aws-cn:iam::111111111111:role/x\";\n };\n};\n", 5,
       "environment 'staging': role_arn is in partition aws-cn but region eu-west-2 is in aws" },
+    { "env_region_other_partition",
+      "region = \"cn-north-1\";\nenvironments = {\n gov = {\n  region = \"us-gov-west-1\";\n"
+      "  role_arn = \"arn:aws-us-gov:iam::111111111111:role/x\";\n };\n};\n", 4,
+      "environment 'gov': region us-gov-west-1 is in partition aws-us-gov but the top-level "
+      "region cn-north-1 is in aws-cn" },
     { "role_arn_unknown_partition",
       "environments = {\n staging = { role_arn = \"arn:aws-moon:iam::111111111111:role/x\"; };"
       "\n};\n", 2, "environment 'staging': role_arn names a partition that is not aws, aws-cn, "
