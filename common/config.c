@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "partition.h"
 #include "valid.h"
 
 #define MAX_ERRORS        200
 #define MAX_STRING        1024
 #define MAX_TEMPLATE      256
 #define MAX_URL           256
+#define MAX_DESTINATION   1024  /* a console page URL can carry a long query */
 #define MAX_LINES         65000   /* libconfig keeps line numbers in 16 bits */
 #define MAX_TAGS          50
 #define MAX_TAG_KEY       128
@@ -265,12 +267,11 @@ static bool loopback_authority(const char *host)
     return false;
 }
 
-static const char *check_sts_endpoint(const char *v)
+/* https://HOST[:PORT][/PATH], or http:// to a loopback host (test servers). */
+static const char *check_url_shape(const char *v)
 {
     const char *host, *slash;
 
-    if (strlen(v) > MAX_URL || has_space(v))
-        return "must be a URL without spaces, at most 256 characters";
     if (strncmp(v, "https://", 8) == 0)
         host = v + 8;
     else if (strncmp(v, "http://", 7) == 0)
@@ -284,6 +285,20 @@ static const char *check_sts_endpoint(const char *v)
     if (host == v + 7 && !loopback_authority(host))
         return "must use https:// (plain http:// only to 127.0.0.1, localhost or [::1])";
     return NULL;
+}
+
+static const char *check_sts_endpoint(const char *v)
+{
+    if (strlen(v) > MAX_URL || has_space(v))
+        return "must be a URL without spaces, at most 256 characters";
+    return check_url_shape(v);
+}
+
+static const char *check_console_destination(const char *v)
+{
+    if (strlen(v) > MAX_DESTINATION || has_space(v))
+        return "must be a URL without spaces, at most 1024 characters";
+    return check_url_shape(v);
 }
 
 static const char *check_proxy(const char *v)
@@ -764,7 +779,7 @@ static void free_list(char **list, size_t n)
 /* ---- Top level -------------------------------------------------------------- */
 
 static const char *const top_level_names[] = {
-    "region", "sts_endpoint", "ca_file", "ca_path", "proxy", "helper", "run_dir",
+    "region", "sts_endpoint", "signin_endpoint", "console_destination", "ca_file", "ca_path", "proxy", "helper", "run_dir",
     "connect_timeout_ms", "timeout_ms", "max_response_bytes", "source_profile",
     "profile_template", "session_name", "mfa_serial_template", "strategy",
     "session_duration", "renew_before_seconds", "login_environments", "on_failure", "source_identity", "tags",
@@ -811,6 +826,10 @@ struct string_setting {
 static const struct string_setting string_settings[] = {
     { "region", offsetof(struct par_config, region), PAR_MAX_REGION, check_region },
     { "sts_endpoint", offsetof(struct par_config, sts_endpoint), MAX_URL, check_sts_endpoint },
+    { "signin_endpoint", offsetof(struct par_config, signin_endpoint), MAX_URL,
+      check_sts_endpoint },
+    { "console_destination", offsetof(struct par_config, console_destination),
+      MAX_DESTINATION, check_console_destination },
     { "ca_file", offsetof(struct par_config, ca_file), PAR_MAX_PATH, check_abs_path },
     { "ca_path", offsetof(struct par_config, ca_path), PAR_MAX_PATH, check_abs_path },
     { "proxy", offsetof(struct par_config, proxy), MAX_URL, check_proxy },
@@ -937,6 +956,110 @@ static void check_login_environments(struct checker *ck, const config_setting_t 
               cfg->n_login_environments);
 }
 
+/* ---- ARNs against the region's partition ----------------------------------- */
+
+/*
+ * The region a setting was given as, or NULL when it was given but refused
+ * (already reported): an ARN is then not compared with a default it was
+ * never meant for.
+ */
+static const char *region_of(const config_setting_t *group, const char *parsed,
+                             const char *fallback)
+{
+    const config_setting_t *r = config_setting_get_member(group, "region");
+
+    if (r == NULL)
+        return fallback;
+    return parsed;
+}
+
+/* Reports S's ARN (when it is a valid one of its kind) if it is not in REGION's partition. */
+static void check_arn_setting(struct checker *ck, const config_setting_t *s, const char *prefix,
+                              const char *what, bool (*valid)(const char *), const char *region)
+{
+    const char *v = s != NULL ? config_setting_get_string(s) : NULL;
+    char err[PAR_CONFIG_ERR_MAX];
+
+    if (v == NULL || region == NULL || !valid(v))
+        return;
+    if (par_check_arn_partition(what, v, region, err, sizeof(err)) != 0)
+        issue(ck, line_of(s), "%s%s", prefix, err);
+}
+
+static void check_environment_partitions(struct checker *ck, const config_setting_t *envs,
+                                         const struct par_config *cfg, const char *top_region)
+{
+    char prefix[PAR_MAX_ENV_NAME + 32];
+
+    for (size_t i = 0; i < cfg->n_environments; i++) {
+        const struct par_environment *e = &cfg->environments[i];
+        const config_setting_t *g = config_setting_get_member(envs, e->name);
+
+        if (g == NULL || !config_setting_is_group(g))
+            continue;
+        snprintf(prefix, sizeof(prefix), "environment '%s': ", e->name);
+        check_arn_setting(ck, config_setting_get_member(g, "role_arn"), prefix, "role_arn",
+                          par_valid_role_arn, region_of(g, e->region, top_region));
+    }
+}
+
+static void check_user_partitions(struct checker *ck, const config_setting_t *users,
+                                  const char *top_region)
+{
+    char prefix[96];
+    int n = config_setting_is_list(users) ? config_setting_length(users) : 0;
+
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *u = config_setting_get_elem(users, (unsigned)i);
+        const char *name;
+
+        if (!config_setting_is_group(u))
+            continue;
+        name = config_setting_get_string(config_setting_get_member(u, "name"));
+        if (name != NULL && par_valid_message(name) && strlen(name) <= 64)
+            snprintf(prefix, sizeof(prefix), "user '%s': ", name);
+        else
+            snprintf(prefix, sizeof(prefix), "users[%d]: ", i);
+        check_arn_setting(ck, config_setting_get_member(u, "mfa_serial"), prefix, "mfa_serial",
+                          par_valid_mfa_serial, top_region);
+    }
+}
+
+/* The template's partition field, when it is plain text ("arn:aws-cn:iam::..."). */
+static void check_template_partition(struct checker *ck, const config_setting_t *s,
+                                     const char *top_region)
+{
+    const char *v = s != NULL ? config_setting_get_string(s) : NULL;
+    const char *colon;
+    char err[PAR_CONFIG_ERR_MAX];
+
+    if (v == NULL || top_region == NULL || strncmp(v, "arn:", 4) != 0 ||
+        check_mfa_template(v) != NULL)
+        return;
+    colon = strchr(v + 4, ':');
+    if (colon == NULL || memchr(v + 4, '%', (size_t)(colon - (v + 4))) != NULL)
+        return;
+    if (par_check_arn_partition("mfa_serial_template", v, top_region, err, sizeof(err)) != 0)
+        issue(ck, line_of(s), "%s", err);
+}
+
+static void check_partitions(struct checker *ck, const config_setting_t *root,
+                             const struct par_config *cfg)
+{
+    const config_setting_t *r = config_setting_get_member(root, "region");
+    const char *top_region = r == NULL || par_valid_region(config_setting_get_string(r))
+        ? cfg->region : NULL;
+    const config_setting_t *s;
+
+    if ((s = config_setting_get_member(root, "environments")) != NULL &&
+        config_setting_is_group(s))
+        check_environment_partitions(ck, s, cfg, top_region);
+    if ((s = config_setting_get_member(root, "users")) != NULL)
+        check_user_partitions(ck, s, top_region);
+    check_template_partition(ck, config_setting_get_member(root, "mfa_serial_template"),
+                             top_region);
+}
+
 static void parse_root(struct checker *ck, const config_setting_t *root, struct par_config *cfg)
 {
     const config_setting_t *s;
@@ -963,6 +1086,7 @@ static void parse_root(struct checker *ck, const config_setting_t *root, struct 
         parse_login_environments(ck, s, cfg);
     check_login_environments(ck, root, cfg);
     parse_recipients(ck, root, cfg);
+    check_partitions(ck, root, cfg);
 }
 
 /* Runs the whole check; cfg is filled as far as the file allowed. */
@@ -1052,6 +1176,8 @@ void par_config_free(struct par_config *cfg)
     free(cfg->path);
     free(cfg->region);
     free(cfg->sts_endpoint);
+    free(cfg->signin_endpoint);
+    free(cfg->console_destination);
     free(cfg->ca_file);
     free(cfg->ca_path);
     free(cfg->proxy);

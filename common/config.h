@@ -36,7 +36,9 @@ struct par_tag {
 struct par_config {
     char *path;                   /* the file this came from */
     char *region;                 /* default "eu-west-1" */
-    char *sts_endpoint;           /* NULL: https://sts.REGION.amazonaws.com */
+    char *sts_endpoint;           /* NULL: par_sts_url(region), https://sts.REGION.SUFFIX */
+    char *signin_endpoint;        /* NULL: par_signin_url(region), the federation endpoint */
+    char *console_destination;    /* NULL: par_console_home(region), the console's home */
     char *ca_file;                /* NULL: the system's hashed CA folder */
     char *ca_path;                /* NULL: /etc/ssl/certs */
     char *proxy;                  /* NULL: no proxy (never from the environment) */

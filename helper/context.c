@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "context.h"
+#include "partition.h"
 #include "resolve.h"
 #include "template.h"
 #include "wipe.h"
@@ -75,11 +76,12 @@ static void set_endpoint(struct par_context *ctx)
     const struct par_config *c = &ctx->cfg;
     struct sts_endpoint *ep = &ctx->login.endpoint;
 
+    /* The config checked region, so the derived URL always fits; on the
+     * impossible failure the URL is "" and the STS request fails with it. */
     if (c->sts_endpoint != NULL)
         snprintf(ctx->endpoint_url, sizeof(ctx->endpoint_url), "%s", c->sts_endpoint);
     else
-        snprintf(ctx->endpoint_url, sizeof(ctx->endpoint_url), "https://sts.%s.amazonaws.com",
-                 c->region);
+        (void)par_sts_url(c->region, ctx->endpoint_url, sizeof(ctx->endpoint_url));
     ep->url = ctx->endpoint_url;
     ep->region = c->region;
     ep->ca_file = c->ca_file;
