@@ -15,6 +15,7 @@ Shell:
     stsctl.py stop DIR
     stsctl.py totp DIR USER [--wait] | wrong-code DIR USER
     stsctl.py issued DIR | requests DIR
+    stsctl.py signin-tokens DIR | logins DIR | federation-requests DIR
     stsctl.py fault DIR MODE [key=value ...] | clear-faults DIR
     stsctl.py clock DIR OFFSET | region-disabled DIR on|off | reset DIR
 
@@ -135,6 +136,23 @@ class Sts:
 
     def requests(self):
         return self.call("GET", "requests")
+
+    @property
+    def signin_url(self):
+        """The sign-in (federation) endpoint, on the same server as STS."""
+        return self.url + "/federation"
+
+    def signin_tokens(self):
+        """The SigninTokens getSigninToken handed out, oldest first."""
+        return self.call("GET", "signin-tokens")
+
+    def logins(self):
+        """Every Action=login request, with ok and the role the token stood for."""
+        return self.call("GET", "logins")
+
+    def federation_requests(self):
+        """Every request to /federation, refused ones and faults included."""
+        return self.call("GET", "federation-requests")
 
     def fault(self, mode, **params):
         return self.call("POST", "fault", dict(params, mode=mode))
@@ -353,7 +371,8 @@ def main(argv):
     s.add_argument("--no-pad-values", action="store_true")
     s.add_argument("--plain-http", action="store_true")
     s.add_argument("--port", type=int, default=0)
-    for name in ("stop", "issued", "requests", "clear-faults", "reset"):
+    for name in ("stop", "issued", "requests", "clear-faults", "reset", "signin-tokens",
+                 "logins", "federation-requests"):
         sub.add_parser(name).add_argument("dir")
     for name in ("totp", "wrong-code"):
         c = sub.add_parser(name)
@@ -390,8 +409,9 @@ def main(argv):
         print(sts.totp(a.user, wait=a.wait))
     elif a.command == "wrong-code":
         print(sts.wrong_code(a.user))
-    elif a.command in ("issued", "requests"):
-        print(json.dumps(getattr(sts, a.command)(), indent=2))
+    elif a.command in ("issued", "requests", "signin-tokens", "logins",
+                       "federation-requests"):
+        print(json.dumps(getattr(sts, a.command.replace("-", "_"))(), indent=2))
     elif a.command == "fault":
         params = {}
         for item in a.params:

@@ -7,7 +7,9 @@ one under test), checks TOTP codes like an IAM virtual MFA device (RFC 6238,
 each code accepted once), and answers with AWS's own XML shapes, error codes
 and messages. A control API under /_test/ (no signature) lets tests read
 fresh or wrong codes, see what was issued and asked, inject faults, move the
-server clock and switch the region off.
+server clock and switch the region off. At /federation it also answers
+the console sign-in endpoint (getSigninToken, login) for the credentials it
+issued.
 
 Usage: test_sts.py --cert server.pem --key server.key --users users.json
                    [--port 0] [--port-file FILE] [--region eu-west-1]
@@ -84,8 +86,24 @@ MSG_REGION_DISABLED = (
 FAULT_MODES = {
     "delay", "slow-body", "status", "throttle", "truncated", "garbage", "huge",
     "drop", "error", "error-in-200", "wrong-content-type", "missing-fields",
-    "doctype", "bad-chars", "past-expiration",
+    "doctype", "bad-chars", "past-expiration", "missing-token",
 }
+# The sign-in (federation) endpoint's actions, served at /federation. A fault
+# reaches them only when it names one in action=, so a fault set for STS is
+# never used up by a sign-in request (and the other way round).
+FEDERATION_PATH = "/federation"
+FEDERATION_ACTIONS = {"getSigninToken", "login"}
+FEDERATION_FAULT_MODES = {
+    "delay", "slow-body", "status", "truncated", "garbage", "huge", "drop",
+    "error", "wrong-content-type", "missing-token",
+}
+FEDERATION_FAULTS_INSTEAD_OF_ANSWER = {
+    "status", "garbage", "huge", "drop", "error", "wrong-content-type",
+    "missing-token",
+}
+SIGNIN_TOKEN_LIFETIME = 900
+CONSOLE_DURATION_MIN = 900
+CONSOLE_DURATION_MAX = 43200
 # Faults answered without looking at the request; the others shape or
 # delay the real answer.
 FAULTS_INSTEAD_OF_ANSWER = {
@@ -190,6 +208,10 @@ class State:
             self.used_steps = {}      # user -> {step: code}
             self.requests = []
             self.faults = []
+            self.signin_tokens = {}   # token -> record
+            self.signin_order = []
+            self.logins = []
+            self.federation_requests = []
             self.clock_offset = 0.0
             self.region_disabled = False
 
@@ -252,10 +274,11 @@ class State:
 
     # --- faults ------------------------------------------------------------
 
-    def take_fault(self, action):
+    def take_fault(self, action, federation=False):
         with self.lock:
             for fault in self.faults:
-                if fault.get("action") not in (None, action):
+                wanted = fault.get("action")
+                if (wanted is None and federation) or wanted not in (None, action):
                     continue
                 if fault.get("count") is not None:
                     fault["count"] -= 1
@@ -274,6 +297,24 @@ class State:
     def record_request(self, entry):
         with self.lock:
             self.requests.append(entry)
+
+    def record_signin_token(self, record):
+        with self.lock:
+            self.signin_tokens[record["token"]] = record
+            self.signin_order.append(record)
+
+    def record_login(self, record):
+        with self.lock:
+            self.logins.append(record)
+
+    def record_federation_request(self, entry):
+        with self.lock:
+            self.federation_requests.append(entry)
+
+    def public_signin_tokens(self):
+        with self.lock:
+            return [{k: v for k, v in r.items() if k != "issued_at"}
+                    for r in self.signin_order]
 
     def public_issued(self):
         keys = ("action", "user", "role_arn", "session_name", "duration",
@@ -579,7 +620,7 @@ def assume_role(state, caller, params, ctx):
         session_name=session_name, source_identity=source_identity, tags=tags,
         request_id=ctx["request_id"], mfa_serial=serial, token_code=code,
         caller_access_key_id=caller.access_key_id, mfa=role_caller.mfa,
-        caller=role_caller))
+        caller=role_caller, chained=caller.temporary))
     lines = []
     if source_identity is not None:
         lines.append("    <SourceIdentity>%s</SourceIdentity>" % escape(source_identity))
@@ -629,6 +670,122 @@ ACTIONS = {
     "GetSessionToken": get_session_token,
     "GetCallerIdentity": get_caller_identity,
 }
+
+
+# --- the sign-in (federation) endpoint --------------------------------------
+# AWS IAM User Guide, "Enable custom identity broker access to the AWS
+# console": getSigninToken turns role credentials into a SigninToken, and
+# login with that token (valid 15 minutes) redirects into the console.
+
+class FederationError(Exception):
+    """A refusal: an HTTP status and a short plain-text body, as AWS's
+    sign-in endpoint answers with a short error page, not JSON."""
+
+    def __init__(self, http_status, message):
+        super().__init__(message)
+        self.http_status = http_status
+        self.message = message
+
+
+def parse_session(text):
+    """The Session parameter: JSON with sessionId, sessionKey, sessionToken."""
+    if text is None:
+        raise FederationError(400, "Missing parameter: Session")
+    try:
+        session = json.loads(text)
+    except ValueError:
+        raise FederationError(400, "Session is not valid JSON")
+    if not isinstance(session, dict):
+        raise FederationError(400, "Session is not a JSON object")
+    for key in ("sessionId", "sessionKey", "sessionToken"):
+        if not isinstance(session.get(key), str) or not session[key]:
+            raise FederationError(400, "Session has no string %s" % key)
+    return session
+
+
+def parse_console_duration(params):
+    text = params.get("SessionDuration")
+    if text is None:
+        return None
+    if not DIGITS_RE.match(text) or not text:
+        raise FederationError(400, "SessionDuration is not a number of seconds")
+    value = int(text)
+    if not CONSOLE_DURATION_MIN <= value <= CONSOLE_DURATION_MAX:
+        raise FederationError(400, "SessionDuration must be between %d and %d seconds"
+                              % (CONSOLE_DURATION_MIN, CONSOLE_DURATION_MAX))
+    return value
+
+
+def session_credentials(state, session):
+    """The issued record the Session's credentials belong to, else raises."""
+    with state.lock:
+        record = state.issued.get(session["sessionId"])
+    if record is None:
+        raise FederationError(400, "Unknown sessionId: the credentials were not issued by this STS")
+    if not hmac.compare_digest(session["sessionKey"].encode(),
+                               record["secret_access_key"].encode()):
+        raise FederationError(400, "sessionKey does not match the sessionId")
+    if not hmac.compare_digest(session["sessionToken"].encode(),
+                               record["session_token"].encode()):
+        raise FederationError(400, "sessionToken does not match the sessionId")
+    if state.now() >= record["expires_at"]:
+        raise FederationError(400, "The credentials in Session have expired")
+    if record["action"] != "AssumeRole":
+        raise FederationError(400, "Credentials from %s cannot sign in to the console; "
+                              "use role credentials" % record["action"])
+    return record
+
+
+def get_signin_token(state, params, entry):
+    session = parse_session(params.get("Session"))
+    entry["access_key_id"] = session["sessionId"]
+    duration = parse_console_duration(params)
+    entry["session_duration"] = duration
+    record = session_credentials(state, session)
+    if duration is not None and record["chained"]:
+        raise FederationError(400, "SessionDuration is not supported for credentials "
+                              "from role chaining")
+    token = base64.urlsafe_b64encode(secrets.token_bytes(480)).decode().rstrip("=")
+    now = state.now()
+    state.record_signin_token({
+        "token": token, "access_key_id": record["access_key_id"], "user": record["user"],
+        "role_arn": record["role_arn"], "assumed_role_arn": record["caller"].arn,
+        "session_name": record["session_name"], "session_duration": duration,
+        "chained": record["chained"], "time": iso8601(now), "issued_at": now})
+    return json.dumps({"SigninToken": token})
+
+
+def federation_login(state, params, login):
+    token = params.get("SigninToken")
+    destination = params.get("Destination")
+    login.update(issuer=params.get("Issuer"), destination=destination)
+    if not token:
+        raise FederationError(400, "Missing parameter: SigninToken")
+    with state.lock:
+        record = state.signin_tokens.get(token)
+    if record is None:
+        raise FederationError(400, "Unknown SigninToken")
+    login.update(role_arn=record["role_arn"], session_name=record["session_name"],
+                 assumed_role_arn=record["assumed_role_arn"])
+    if state.now() - record["issued_at"] > SIGNIN_TOKEN_LIFETIME:
+        raise FederationError(400, "The SigninToken has expired (it is valid for 15 minutes)")
+    parts = urllib.parse.urlsplit(destination or "")
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise FederationError(400, "Destination is not an http(s) URL")
+    return destination
+
+
+def fault_unfit(mode, action):
+    """Why a fault mode cannot apply to that action, or None."""
+    if action in FEDERATION_ACTIONS:
+        if mode not in FEDERATION_FAULT_MODES:
+            return ("fault mode %r does not apply to the sign-in endpoint; it knows: %s"
+                    % (mode, " ".join(sorted(FEDERATION_FAULT_MODES))))
+        if mode == "missing-token" and action != "getSigninToken":
+            return "fault mode 'missing-token' needs action=getSigninToken"
+    elif mode == "missing-token":
+        return "fault mode 'missing-token' needs action=getSigninToken"
+    return None
 
 
 def error_xml(err, request_id):
@@ -697,6 +854,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.path.startswith("/_test/"):
             self.control(body)
+        elif urllib.parse.urlsplit(self.path).path == FEDERATION_PATH:
+            self.federation(body)
         else:
             self.sts(body)
 
@@ -893,6 +1052,143 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    # --- sign-in (federation) endpoint ---
+
+    def federation(self, body):
+        params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
+                                             keep_blank_values=True))
+        if self.command == "POST":
+            params.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace"),
+                                                 keep_blank_values=True))
+        action = params.get("Action")
+        fault = self.state.take_fault(action, federation=True)
+        entry = {"action": action, "method": self.command, "access_key_id": None,
+                 "session_duration": None, "status": None, "error": None,
+                 "fault": fault and fault["mode"], "time": iso8601(self.state.now())}
+        if fault and fault["mode"] in FEDERATION_FAULTS_INSTEAD_OF_ANSWER:
+            entry["status"] = self.federation_fault_status(fault)
+            self.state.record_federation_request(entry)
+            self.server.log("federation %s fault=%s" % (action, fault["mode"]))
+            self.answer_federation_fault(fault)
+            return
+        headers = {}
+        try:
+            status, content_type, text = self.federation_answer(params, action, entry, headers)
+        except FederationError as err:
+            status, content_type, text = err.http_status, "text/plain; charset=utf-8", \
+                err.message + "\n"
+            entry["error"] = err.message
+        entry["status"] = status
+        self.state.record_federation_request(entry)
+        # Never the token or the secret: the log shows who and what only.
+        self.server.log("federation %s %s %d %s" % (action, entry["access_key_id"], status,
+                                                    entry["error"] or "OK"))
+        self.send_federation(status, text.encode(), content_type, fault, headers)
+
+    def federation_answer(self, params, action, entry, headers):
+        if self.command not in ("GET", "POST"):
+            raise FederationError(405, "Use GET or POST")
+        if action == "getSigninToken":
+            return 200, "application/json", get_signin_token(self.state, params, entry)
+        if action == "login":
+            login = {"token": params.get("SigninToken"), "issuer": None, "destination": None,
+                     "ok": False, "role_arn": None, "session_name": None,
+                     "assumed_role_arn": None, "time": iso8601(self.state.now())}
+            try:
+                headers["Location"] = federation_login(self.state, params, login)
+            finally:
+                login["ok"] = "Location" in headers
+                self.state.record_login(login)
+            return 302, "text/plain; charset=utf-8", "Redirecting\n"
+        raise FederationError(400, "Unknown Action %r: use getSigninToken or login"
+                              % (action or ""))
+
+    def send_federation(self, status, body, content_type, fault, headers):
+        mode = fault and fault["mode"]
+        if mode == "delay":
+            time.sleep(float(fault.get("seconds", 5)))
+        if mode in ("truncated", "slow-body"):
+            self.send_shaped(status, body, content_type, fault)
+            return
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def send_shaped(self, status, body, content_type, fault):
+        """The answer cut in half (truncated) or one byte at a time (slow-body)."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            if fault["mode"] == "truncated":
+                self.close_connection = True
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                return
+            for i in range(len(body)):
+                time.sleep(float(fault.get("interval", 1)))
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    @staticmethod
+    def federation_fault_status(fault):
+        mode = fault["mode"]
+        if mode == "drop":
+            return 0
+        if mode == "status":
+            return int(fault.get("http", 500))
+        if mode == "error":
+            return int(fault.get("http", 400))
+        return 200
+
+    def answer_federation_fault(self, fault):
+        mode = fault["mode"]
+        status = self.federation_fault_status(fault)
+        if mode == "drop":
+            self.answer_fault(fault, None, None)
+        elif mode == "huge":
+            self.send_huge_json(int(fault.get("bytes", 100 * 1024 * 1024)))
+        elif mode == "garbage":
+            self.send_body(200, secrets.token_bytes(int(fault.get("bytes", 4096))),
+                           "application/json")
+        elif mode == "wrong-content-type":
+            token = base64.urlsafe_b64encode(secrets.token_bytes(480)).decode().rstrip("=")
+            self.send_body(200, json.dumps({"SigninToken": token}).encode(), "text/html")
+        elif mode == "missing-token":
+            self.send_body(200, b"{}", "application/json")
+        else:
+            default = {500: "Internal Server Error", 503: "Service Unavailable"}.get(
+                status, "Test error")
+            message = fault.get("message") or default
+            self.send_body(status, (message + "\n").encode(), "text/plain; charset=utf-8")
+
+    def send_huge_json(self, size):
+        head = b'{"SigninToken":"'
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = b"A" * 65536
+        try:
+            self.wfile.write(head[:size])
+            left = size - min(size, len(head))
+            while left > 0:
+                self.wfile.write(chunk[:left])
+                left -= min(left, len(chunk))
+            self.wfile.flush()
+        except OSError:
+            pass
+
     # --- control API ---
 
     def control(self, body):
@@ -930,10 +1226,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if (method, what) == ("GET", "requests"):
             with state.lock:
                 return 200, list(state.requests)
+        if (method, what) == ("GET", "signin-tokens"):
+            return 200, state.public_signin_tokens()
+        if (method, what) == ("GET", "logins"):
+            with state.lock:
+                return 200, list(state.logins)
+        if (method, what) == ("GET", "federation-requests"):
+            with state.lock:
+                return 200, list(state.federation_requests)
         if (method, what) == ("POST", "fault"):
             if data.get("mode") not in FAULT_MODES:
                 return 400, {"error": "unknown fault mode %r; known: %s"
                                       % (data.get("mode"), " ".join(sorted(FAULT_MODES)))}
+            unfit = fault_unfit(data.get("mode"), data.get("action"))
+            if unfit:
+                return 400, {"error": unfit}
             fault = dict(data)
             fault["count"] = int(fault["count"]) if fault.get("count") is not None else None
             with state.lock:
