@@ -958,19 +958,28 @@ static void check_login_environments(struct checker *ck, const config_setting_t 
 
 /* ---- ARNs against the region's partition ----------------------------------- */
 
+/* GROUP's member NAME when it is a string; NULL otherwise (libconfig's getter takes no NULL). */
+static const char *string_member(const config_setting_t *group, const char *name)
+{
+    const config_setting_t *m = config_setting_get_member(group, name);
+
+    return m != NULL ? config_setting_get_string(m) : NULL;
+}
+
 /*
- * The region a setting was given as, or NULL when it was given but refused
- * (already reported): an ARN is then not compared with a default it was
- * never meant for.
+ * The region GROUP's setting names (PARSED, as taken), FALLBACK when it has
+ * none, or NULL when it was refused (already reported): an ARN is then not
+ * compared with a region it was never meant for.
  */
 static const char *region_of(const config_setting_t *group, const char *parsed,
                              const char *fallback)
 {
-    const config_setting_t *r = config_setting_get_member(group, "region");
+    const char *given;
 
-    if (r == NULL)
+    if (config_setting_get_member(group, "region") == NULL)
         return fallback;
-    return parsed;
+    given = string_member(group, "region");
+    return given != NULL && parsed != NULL && strcmp(given, parsed) == 0 ? parsed : NULL;
 }
 
 /* Reports S's ARN (when it is a valid one of its kind) if it is not in REGION's partition. */
@@ -1015,7 +1024,7 @@ static void check_user_partitions(struct checker *ck, const config_setting_t *us
 
         if (!config_setting_is_group(u))
             continue;
-        name = config_setting_get_string(config_setting_get_member(u, "name"));
+        name = string_member(u, "name");
         if (name != NULL && par_valid_message(name) && strlen(name) <= 64)
             snprintf(prefix, sizeof(prefix), "user '%s': ", name);
         else
@@ -1046,9 +1055,7 @@ static void check_template_partition(struct checker *ck, const config_setting_t 
 static void check_partitions(struct checker *ck, const config_setting_t *root,
                              const struct par_config *cfg)
 {
-    const config_setting_t *r = config_setting_get_member(root, "region");
-    const char *top_region = r == NULL || par_valid_region(config_setting_get_string(r))
-        ? cfg->region : NULL;
+    const char *top_region = region_of(root, cfg->region, cfg->region);
     const config_setting_t *s;
 
     if ((s = config_setting_get_member(root, "environments")) != NULL &&

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "partition.h"
 #include "resolve.h"
 #include "template.h"
 #include "valid.h"
@@ -93,21 +94,26 @@ static int mfa_from_template(const struct par_config *cfg, const char *user,
     return dup_into(&t->mfa_serial, serial, err, errlen);
 }
 
+/* *FROM: the person's profile that named the serial, NULL when the config did. */
 static int resolve_mfa(const struct par_config *cfg, const char *user, const char *home,
                        const struct par_aws_profile *prof, struct par_target *t,
-                       char *err, size_t errlen)
+                       const char **from, char *err, size_t errlen)
 {
     const struct par_user *u = par_config_user(cfg, user);
     struct par_aws_profile source;
     int rc;
 
+    *from = NULL;
     if (u != NULL && u->mfa_serial != NULL)
         return dup_into(&t->mfa_serial, u->mfa_serial, err, errlen);
-    if (prof->mfa_serial != NULL)
+    if (prof->mfa_serial != NULL) {
+        *from = t->profile;
         return dup_into(&t->mfa_serial, prof->mfa_serial, err, errlen);
+    }
     if (par_aws_read_profile(home, geteuid(), cfg->source_profile, &source, err, errlen) != 0)
         return -1;
     if (source.mfa_serial != NULL) {
+        *from = cfg->source_profile;
         rc = dup_into(&t->mfa_serial, source.mfa_serial, err, errlen);
         par_aws_profile_free(&source);
         return rc;
@@ -140,11 +146,35 @@ static int resolve_rest(const struct par_config *cfg, const struct par_environme
     return dup_into(&t->region, region, err, errlen);
 }
 
+/* An ARN from ~/.aws/config [profile FROM] must be in the partition of the target's region. */
+static int check_profile_arn(const char *from, const char *what, const char *arn,
+                             const struct par_target *t, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (from == NULL || par_check_arn_partition(what, arn, t->region, why, sizeof(why)) == 0)
+        return 0;
+    set_err(err, errlen, "~/.aws/config [profile %s]: %s", from, why);
+    return -1;
+}
+
+/* The config's own ARNs were checked when it was loaded; these came from the person. */
+static int check_partitions(const struct par_environment *env, const char *mfa_from,
+                            const struct par_target *t, char *err, size_t errlen)
+{
+    const char *role_from = env != NULL && env->role_arn != NULL ? NULL : t->profile;
+
+    if (check_profile_arn(role_from, "role_arn", t->role_arn, t, err, errlen) != 0)
+        return -1;
+    return check_profile_arn(mfa_from, "mfa_serial", t->mfa_serial, t, err, errlen);
+}
+
 static int resolve_with_profile(const struct par_config *cfg, const char *user,
                                 const char *home, const struct par_environment *env,
                                 struct par_target *t, char *err, size_t errlen)
 {
     struct par_aws_profile prof;
+    const char *mfa_from = NULL;
     char known[256];
     int rc = -1;
 
@@ -155,8 +185,9 @@ static int resolve_with_profile(const struct par_config *cfg, const char *user,
         set_err(err, errlen, "unknown environment \"%s\": known environments are %s "
                 "(or add [profile %s] to ~/.aws/config)", t->environment, known, t->profile);
     } else if (resolve_role(cfg, env, &prof, t, err, errlen) == 0 &&
-               resolve_mfa(cfg, user, home, &prof, t, err, errlen) == 0 &&
-               resolve_rest(cfg, env, &prof, t, err, errlen) == 0) {
+               resolve_mfa(cfg, user, home, &prof, t, &mfa_from, err, errlen) == 0 &&
+               resolve_rest(cfg, env, &prof, t, err, errlen) == 0 &&
+               check_partitions(env, mfa_from, t, err, errlen) == 0) {
         rc = 0;
     }
     par_aws_profile_free(&prof);

@@ -65,6 +65,8 @@ static void test_defaults(void **state)
     assert_int_equal(load_text(minimal, &cfg, err, sizeof(err)), 0);
     assert_string_equal(cfg.region, "eu-west-1");
     assert_null(cfg.sts_endpoint);
+    assert_null(cfg.signin_endpoint);
+    assert_null(cfg.console_destination);
     assert_null(cfg.ca_file);
     assert_null(cfg.ca_path);
     assert_null(cfg.proxy);
@@ -216,6 +218,36 @@ static void test_recipient_lists(void **state)
     par_config_free(&cfg);
 }
 
+/* The new endpoint settings take what sts_endpoint takes; ARNs that fit their region's partition load. */
+static void test_partition_settings(void **state)
+{
+    static const char text[] =
+        "region = \"cn-north-1\";\n"
+        "signin_endpoint = \"http://127.0.0.1:8443/federation\";\n"
+        "console_destination = \"https://cn-north-1.console.amazonaws.cn/cloudwatch/home?"
+        "region=cn-north-1#dashboards:\";\n"
+        "mfa_serial_template = \"arn:aws-cn:iam::111111111111:mfa/%u\";\n"
+        "users = ( { name = \"jane\"; mfa_serial = \"arn:aws-cn:iam::111111111111:mfa/j\"; },\n"
+        "          { name = \"hw\"; mfa_serial = \"GAHT12345678\"; } );\n"
+        "environments = {\n"
+        "  china = { role_arn = \"arn:aws-cn:iam::111111111111:role/admins\"; };\n"
+        "  gov = { role_arn = \"arn:aws-us-gov:iam::111111111111:role/a\"; "
+        "region = \"us-gov-west-1\"; };\n"
+        "  iso = { role_arn = \"arn:aws-iso:iam::111111111111:role/a\"; "
+        "region = \"us-iso-east-1\"; };\n"
+        "};\n";
+    struct par_config cfg;
+    char err[PAR_CONFIG_ERR_MAX];
+
+    (void)state;
+    if (load_text(text, &cfg, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(cfg.signin_endpoint, "http://127.0.0.1:8443/federation");
+    assert_string_equal(cfg.console_destination, "https://cn-north-1.console.amazonaws.cn/"
+                        "cloudwatch/home?region=cn-north-1#dashboards:");
+    par_config_free(&cfg);
+}
+
 static void test_loopback_http_allowed(void **state)
 {
     static const char *const endpoints[] = {
@@ -359,6 +391,36 @@ static const struct bad_case bad_cases[] = {
       "target_accounts lists \"svc\" twice; keep one" },
     { "invoker_services_bad_name", ENVS "invoker_services = [ \"../sshd\" ];\n", 2,
       "invoker_services = \"../sshd\": must be a PAM service name" },
+    { "role_arn_other_partition",
+      "environments = {\n staging = { role_arn = \"arn:aws-cn:iam::111111111111:role/x\"; };\n"
+      "};\n", 2, "environment 'staging': role_arn is in partition aws-cn but region eu-west-1 "
+      "is in aws: fix the ARN or the region" },
+    { "role_arn_env_region_partition",
+      "region = \"cn-north-1\";\nenvironments = {\n staging = {\n  region = \"eu-west-2\";\n"
+      "  role_arn = \"arn:aws-cn:iam::111111111111:role/x\";\n };\n};\n", 5,
+      "environment 'staging': role_arn is in partition aws-cn but region eu-west-2 is in aws" },
+    { "role_arn_unknown_partition",
+      "environments = {\n staging = { role_arn = \"arn:aws-moon:iam::111111111111:role/x\"; };"
+      "\n};\n", 2, "environment 'staging': role_arn names a partition that is not aws, aws-cn, "
+      "aws-us-gov, aws-iso or aws-iso-b: fix the ARN" },
+    { "user_mfa_other_partition",
+      ENVS "region = \"us-gov-east-1\";\nusers = (\n { name = \"jane\"; mfa_serial = "
+      "\"arn:aws:iam::111111111111:mfa/jane\"; }\n);\n", 4, "user 'jane': mfa_serial is in "
+      "partition aws but region us-gov-east-1 is in aws-us-gov: fix the ARN or the region" },
+    { "mfa_template_other_partition",
+      ENVS "mfa_serial_template = \"arn:aws-us-gov:iam::111111111111:mfa/%u\";\n", 2,
+      "mfa_serial_template is in partition aws-us-gov but region eu-west-1 is in aws" },
+    { "signin_http_not_loopback", ENVS "signin_endpoint = \"http://signin.aws.amazon.com/\";\n",
+      2, "signin_endpoint = \"http://signin.aws.amazon.com/\": must use https://" },
+    { "signin_userinfo", ENVS "signin_endpoint = \"https://a@signin.example/\";\n", 2,
+      "signin_endpoint = \"https://a@signin.example/\": must be https://HOST[:PORT][/PATH]" },
+    { "console_scheme", ENVS "console_destination = \"javascript:alert(1)\";\n", 2,
+      "console_destination = \"javascript:alert(1)\": must start with https://" },
+    { "console_http_not_loopback",
+      ENVS "console_destination = \"http://console.aws.amazon.com/\";\n", 2,
+      "console_destination = \"http://console.aws.amazon.com/\": must use https://" },
+    { "console_space", ENVS "console_destination = \"https://c.example/a b\";\n", 2,
+      "console_destination = \"https://c.example/a b\": must be a URL without spaces" },
 };
 
 static void test_bad_case(void **state)
@@ -531,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_shipped_example),
         cmocka_unit_test(test_loopback_http_allowed),
+        cmocka_unit_test(test_partition_settings),
         cmocka_unit_test(test_recipient_lists),
         cmocka_unit_test(test_check_all_reports_every_error),
         cmocka_unit_test(test_check_all_good_file),

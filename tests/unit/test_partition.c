@@ -5,8 +5,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "context.h"
 #include "partition.h"
 
 struct want {
@@ -150,6 +155,44 @@ static void test_check_arn_partition(void **state)
     assert_non_null(strstr(err, "fix the ARN"));
 }
 
+/* The helper's STS endpoint: derived from the region's partition unless sts_endpoint says. */
+static void expect_context_endpoint(const char *conf_text, const char *want)
+{
+    char path[] = "/tmp/par-test-partition-XXXXXX";
+    char err[512];
+    struct par_context ctx;
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, conf_text, strlen(conf_text)), (ssize_t)strlen(conf_text));
+    assert_int_equal(fchmod(fd, 0644), 0);
+    close(fd);
+    memset(&ctx, 0, sizeof(ctx));
+    if (par_context_load(&ctx, path, PAR_CONFIG_INSECURE_ANY_OWNER, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(ctx.endpoint_url, want);
+    assert_string_equal(ctx.login.endpoint.url, want);
+    par_context_free(&ctx);
+    unlink(path);
+}
+
+#define ENV_CN "environments = { c = { role_arn = \"arn:aws-cn:iam::123456789012:role/A\"; }; };\n"
+
+static void test_context_endpoint(void **state)
+{
+    (void)state;
+    expect_context_endpoint("region = \"cn-north-1\";\n" ENV_CN,
+                            "https://sts.cn-north-1.amazonaws.com.cn");
+    expect_context_endpoint("region = \"us-iso-east-1\";\n"
+                            "environments = { i = { }; };\n",
+                            "https://sts.us-iso-east-1.c2s.ic.gov");
+    expect_context_endpoint("environments = { e = { }; };\n",
+                            "https://sts.eu-west-1.amazonaws.com");
+    expect_context_endpoint("region = \"cn-north-1\";\n"
+                            "sts_endpoint = \"http://127.0.0.1:9/\";\n" ENV_CN,
+                            "http://127.0.0.1:9/");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_invalid_regions_refused),
         cmocka_unit_test(test_overlong_output_refused),
         cmocka_unit_test(test_check_arn_partition),
+        cmocka_unit_test(test_context_endpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

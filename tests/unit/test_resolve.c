@@ -293,6 +293,47 @@ static void test_bad_user_file_is_an_error(void **state)
     par_config_free(&cfg);
 }
 
+/* ARNs from the person's profiles must be in the partition of the target's region. */
+static void test_profile_arn_partition(void **state)
+{
+    struct par_config cfg;
+    struct par_target t;
+
+    (void)state;
+    load_config("region = \"cn-north-1\";\nenvironments = { china = { }; };\n", &cfg);
+    user_config("[profile gds]\nmfa_serial = arn:aws-cn:iam::333333333333:mfa/bob\n"
+                "[profile govuk-china]\nrole_arn = arn:aws-cn:iam::222222222222:role/r\n");
+    resolve_ok(&cfg, "bob", "china", &t);
+    assert_string_equal(t.region, "cn-north-1");
+    par_target_free(&t);
+
+    user_config("[profile gds]\nmfa_serial = arn:aws-cn:iam::333333333333:mfa/bob\n"
+                "[profile govuk-china]\nrole_arn = " ROLE_USER "\n");
+    resolve_fails(&cfg, "bob", "china", "~/.aws/config [profile govuk-china]: role_arn is in "
+                  "partition aws but region cn-north-1 is in aws-cn: fix the ARN or the region");
+    user_config("[profile gds]\nmfa_serial = " MFA_SOURCE "\n"
+                "[profile govuk-china]\nrole_arn = arn:aws-cn:iam::222222222222:role/r\n");
+    resolve_fails(&cfg, "bob", "china", "~/.aws/config [profile gds]: mfa_serial is in "
+                  "partition aws but region cn-north-1 is in aws-cn: fix the ARN or the region");
+    /* The profile's own region decides when the config names none for the environment. */
+    user_config("[profile gds]\nmfa_serial = " MFA_SOURCE "\n"
+                "[profile govuk-china]\nrole_arn = " ROLE_USER "\nmfa_serial = " MFA_PROF "\n"
+                "region = eu-west-2\n");
+    resolve_ok(&cfg, "bob", "china", &t);
+    assert_string_equal(t.region, "eu-west-2");
+    par_target_free(&t);
+    user_config("[profile govuk-china]\nrole_arn = arn:aws-us-gov:iam::222222222222:role/r\n"
+                "mfa_serial = arn:aws-us-gov:iam::333333333333:mfa/bob\nregion = eu-west-2\n");
+    resolve_fails(&cfg, "bob", "china", "~/.aws/config [profile govuk-china]: role_arn is in "
+                  "partition aws-us-gov but region eu-west-2 is in aws: fix the ARN or the region");
+    user_config("[profile govuk-china]\nrole_arn = arn:aws-us-gov:iam::222222222222:role/r\n"
+                "mfa_serial = " MFA_PROF "\nregion = us-gov-west-1\n");
+    resolve_fails(&cfg, "bob", "china", "~/.aws/config [profile govuk-china]: mfa_serial is in "
+                  "partition aws but region us-gov-west-1 is in aws-us-gov: fix the ARN or the "
+                  "region");
+    par_config_free(&cfg);
+}
+
 /* The keys come from the config's source_profile, whatever the profile says. */
 static void test_source_keys_follow_config(void **state)
 {
@@ -361,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_no_role),
         cmocka_unit_test(test_profile_template),
         cmocka_unit_test(test_bad_user_file_is_an_error),
+        cmocka_unit_test(test_profile_arn_partition),
         cmocka_unit_test(test_source_keys_follow_config),
     };
 
