@@ -142,6 +142,12 @@ class Sts:
         """The sign-in (federation) endpoint, on the same server as STS."""
         return self.url + "/federation"
 
+    @property
+    def console_url(self):
+        """A stand-in console page: as Destination, followed after login (with
+        the login's cookie), it names the role session signed in."""
+        return self.url + "/console/home"
+
     def signin_tokens(self):
         """The SigninTokens getSigninToken handed out, oldest first."""
         return self.call("GET", "signin-tokens")

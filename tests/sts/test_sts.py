@@ -24,6 +24,7 @@ import email.utils
 import datetime
 import hashlib
 import hmac
+import http.cookies
 import http.server
 import json
 import os
@@ -92,6 +93,10 @@ FAULT_MODES = {
 # reaches them only when it names one in action=, so a fault set for STS is
 # never used up by a sign-in request (and the other way round).
 FEDERATION_PATH = "/federation"
+# A stand-in console page: a destination under it, followed after login with
+# the cookie login sets, answers with the role session signed in.
+CONSOLE_PATH = "/console"
+CONSOLE_COOKIE = "test-console-session"
 FEDERATION_ACTIONS = {"getSigninToken", "login"}
 FEDERATION_FAULT_MODES = {
     "delay", "slow-body", "status", "truncated", "garbage", "huge", "drop",
@@ -212,6 +217,7 @@ class State:
             self.signin_order = []
             self.logins = []
             self.federation_requests = []
+            self.console_sessions = {}  # cookie value -> login record
             self.clock_offset = 0.0
             self.region_disabled = False
 
@@ -752,7 +758,7 @@ def get_signin_token(state, params, entry):
         "role_arn": record["role_arn"], "assumed_role_arn": record["caller"].arn,
         "session_name": record["session_name"], "session_duration": duration,
         "chained": record["chained"], "time": iso8601(now), "issued_at": now})
-    return json.dumps({"SigninToken": token})
+    return json.dumps({"SigninToken": token}, separators=(",", ":"))
 
 
 def federation_login(state, params, login):
@@ -856,6 +862,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.control(body)
         elif urllib.parse.urlsplit(self.path).path == FEDERATION_PATH:
             self.federation(body)
+        elif urllib.parse.urlsplit(self.path).path.startswith(CONSOLE_PATH):
+            self.console()
         else:
             self.sts(body)
 
@@ -1099,6 +1107,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             finally:
                 login["ok"] = "Location" in headers
                 self.state.record_login(login)
+            cookie = secrets.token_urlsafe(32)
+            with self.state.lock:
+                self.state.console_sessions[cookie] = login
+            headers["Set-Cookie"] = "%s=%s; Path=/; Secure; HttpOnly" % (CONSOLE_COOKIE, cookie)
             return 302, "text/plain; charset=utf-8", "Redirecting\n"
         raise FederationError(400, "Unknown Action %r: use getSigninToken or login"
                               % (action or ""))
@@ -1138,6 +1150,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
         except OSError:
             self.close_connection = True
+
+    def console(self):
+        """The stand-in console page: who the login's cookie signed in as."""
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except http.cookies.CookieError:
+            pass
+        morsel = cookies.get(CONSOLE_COOKIE)
+        with self.state.lock:
+            login = self.state.console_sessions.get(morsel.value) if morsel else None
+        if login is None:
+            self.send_body(403, b"Not signed in: open the sign-in link first\n",
+                           "text/plain; charset=utf-8")
+            return
+        text = "Signed in as %s\nrole %s\nsession %s\n" % (
+            login["assumed_role_arn"], login["role_arn"], login["session_name"])
+        self.send_body(200, text.encode(), "text/plain; charset=utf-8")
 
     @staticmethod
     def federation_fault_status(fault):
