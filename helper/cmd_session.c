@@ -319,7 +319,7 @@ static int direct_creds(struct session *s, const char *name, struct par_creds *c
 /* The current credentials of environment NAME, renewed when due and possible.
  * Due: one process renews under the exclusive lock; the others, once they
  * get it, find its fresh credentials and use them. */
-static int env_creds(struct session *s, const char *wanted, struct par_creds *c, int *idx,
+int env_creds(struct session *s, const char *wanted, struct par_creds *c, int *idx,
                      char *err, size_t errlen)
 {
     char name[PAR_MAX_ENV_NAME + 1];   /* WANTED may point into the manifest read again below */

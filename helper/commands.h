@@ -29,5 +29,7 @@ int par_cmd_status(int argc, char **argv);
 int par_cmd_refresh(int argc, char **argv);
 int par_cmd_env(int argc, char **argv);
 int par_cmd_exec(int argc, char **argv);
+/* pam-assume-role console [ENV] [--destination URL] [--duration S] [--stdout] */
+int par_cmd_console(int argc, char **argv);
 
 #endif

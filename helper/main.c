@@ -1,6 +1,6 @@
 /*
  * pam-assume-role: the helper the PAM module runs (pam-open) and
- * the person's command (assume, status, refresh, env, exec,
+ * the person's command (assume, status, refresh, env, exec, console,
  * credential-process, sweep, check-config).
  */
 #include <malloc.h>
@@ -26,6 +26,8 @@ static const struct command commands[] = {
     { "env", par_cmd_env,
       "env [--from-hook] [--or-default] [ENV]   export lines for eval" },
     { "exec", par_cmd_exec, "exec ENV -- CMD...              run CMD with ENV's credentials" },
+    { "console", par_cmd_console,
+      "console [ENV] [--destination URL] [--duration S] [--stdout]   AWS console sign-in link" },
     { "credential-process", par_cmd_credential_process,
       "credential-process [--session DIR] ENV   AWS credential_process JSON" },
     { "sweep", par_cmd_sweep,

@@ -33,6 +33,14 @@ const char *meta_env(const struct session *s, size_t i, const char *what);
 /* Index of environment NAME in the session, or -1. */
 int find_env(const struct session *s, const char *name);
 int is_session_strategy(const struct session *s);
+/*
+ * The current credentials of environment WANTED (strategy session: renewed
+ * from the MFA session when due; direct: refused once expired), its index
+ * in *idx. Clear them with par_creds_clear.
+ */
+struct par_creds;
+int env_creds(struct session *s, const char *wanted, struct par_creds *c, int *idx,
+              char *err, size_t errlen);
 /* One line "pam-assume-role: ERR" on stderr; returns 1. */
 int fail(const char *err);
 /* Takes "--session DIR" off the front of the arguments. */

@@ -4,9 +4,9 @@
 #include <curl/curl.h>
 #include "sts_classify.h"
 
-static enum sts_status from_curl(CURLcode rc, const struct sts_answer *a)
+enum sts_status sts_status_from_curl(const struct sts_answer *a)
 {
-    switch (rc) {
+    switch ((CURLcode)a->curl_result) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
         return STS_ERR_RESOLVE;
@@ -139,7 +139,7 @@ void sts_classify(struct sts_call *call, const struct sts_answer *a)
     call->detail[0] = '\0';
     note_skew(call, a->server_date);
     if (a->curl_result != CURLE_OK) {
-        call->status = from_curl((CURLcode)a->curl_result, a);
+        call->status = sts_status_from_curl(a);
         snprintf(call->detail, sizeof(call->detail), "%s",
                  curl_easy_strerror((CURLcode)a->curl_result));
         return;

@@ -15,6 +15,9 @@ struct sts_answer {
     const char *server_date;   /* the Date header, "" when none */
 };
 
+/* What a failed transfer (a->curl_result not CURLE_OK) means. */
+enum sts_status sts_status_from_curl(const struct sts_answer *a);
+
 /* Sets call->status, ->xml, ->skew_seconds and ->detail. */
 void sts_classify(struct sts_call *call, const struct sts_answer *a);
 

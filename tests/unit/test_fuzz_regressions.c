@@ -24,6 +24,7 @@ int fuzz_config_one(const uint8_t *data, size_t size);
 int fuzz_protocol_one(const uint8_t *data, size_t size);
 int fuzz_session_values_one(const uint8_t *data, size_t size);
 int fuzz_sigv4_one(const uint8_t *data, size_t size);
+int fuzz_signin_one(const uint8_t *data, size_t size);
 
 #define LLVMFuzzerTestOneInput fuzz_sts_xml_one
 #include "../fuzz/fuzz_sts_xml.c"
@@ -42,6 +43,11 @@ int fuzz_sigv4_one(const uint8_t *data, size_t size);
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_sigv4_one
 #include "../fuzz/fuzz_sigv4.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_signin_one
+#define url_safe fuzz_signin_url_safe
+#include "../fuzz/fuzz_signin.c"
+#undef url_safe
 #undef LLVMFuzzerTestOneInput
 
 #define REPLAY_MAX_BYTES (1024 * 1024)
@@ -110,6 +116,7 @@ static const struct target targets[] = {
     { "fuzz_protocol", fuzz_protocol_one },
     { "fuzz_session_values", fuzz_session_values_one },
     { "fuzz_sigv4", fuzz_sigv4_one },
+    { "fuzz_signin", fuzz_signin_one },
 };
 
 int main(void)
@@ -121,6 +128,7 @@ int main(void)
         { "fuzz_protocol", test_replay, NULL, NULL, (void *)&targets[3] },
         { "fuzz_session_values", test_replay, NULL, NULL, (void *)&targets[4] },
         { "fuzz_sigv4", test_replay, NULL, NULL, (void *)&targets[5] },
+        { "fuzz_signin", test_replay, NULL, NULL, (void *)&targets[6] },
     };
 
     return cmocka_run_group_tests_name("fuzz regressions", tests, NULL, NULL);
