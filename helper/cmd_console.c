@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include "commands.h"
 #include "context.h"
+#include "fdio.h"
 #include "federation.h"
 #include "partition.h"
 #include "session_cmd.h"
@@ -79,8 +80,12 @@ static int parse_options(int argc, char **argv, struct console_opts *o)
                 return fail("--duration takes seconds from 900 to 43200 (15 min to 12 h)");
         } else if (strcmp(a, "--stdout") == 0)
             o->to_stdout = 1;
-        else if (a[0] != '-' && o->env == NULL)
+        else if (a[0] != '-' && o->env == NULL) {
+            if (!par_valid_env_name(a))
+                return fail("ENV is an environment name of the session (letters, digits, "
+                            "- and _): see 'pam-assume-role status'");
             o->env = a;
+        }
         else
             return fprintf(stderr, "%s", usage_line), 2;
     }
@@ -236,7 +241,9 @@ static int sign_in(struct par_context *ctx, const struct console_target *t,
     par_signin_clear(&r);
     if (url == NULL)
         return refuse(ctx->user, t->env, "out of memory building the link: try again");
-    if (printf("%s\n", url) >= 0 && fflush(stdout) == 0)
+    /* Straight to the descriptor: no stdio buffer keeps a copy of the link. */
+    if (par_write_all(STDOUT_FILENO, url, strlen(url)) == 0 &&
+        par_write_all(STDOUT_FILENO, "\n", 1) == 0)
         rc = 0;
     par_free_secret(url);
     if (url_origin(t->destination, host, sizeof(host)) != 0)
