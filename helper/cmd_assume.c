@@ -1,8 +1,10 @@
 /* pam-assume-role assume: the manual's whole CLI procedure in one step. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "context.h"
+#include "json_out.h"
 #include "prompt.h"
 #include "tracer.h"
 #include "used_codes.h"
@@ -40,20 +42,33 @@ static void print_credentials(const struct par_login *l)
     }
 }
 
-static void print_json(const struct par_login *l)
+static json_object *env_json(const struct par_login_env *e)
 {
-    printf("[");
-    for (size_t i = 0; i < l->n_envs; i++) {
-        const struct par_login_env *e = &l->envs[i];
+    json_object *o = json_object_new_object();
 
-        printf("%s\n  {\"Environment\": \"%s\", \"RoleArn\": \"%s\", \"AssumedRoleArn\": \"%s\", "
-               "\"Region\": \"%s\", \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\", "
-               "\"SessionToken\": \"%s\", \"Expiration\": \"%s\", \"RequestId\": \"%s\"}",
-               i ? "," : "", e->name, e->role_arn, e->assumed_role_arn, e->region,
-               e->creds.access_key_id, e->creds.secret_access_key, e->creds.session_token,
-               e->creds.expiration, e->request_id);
-    }
-    printf("\n]\n");
+    json_object_object_add(o, "Environment", json_object_new_string(e->name));
+    json_object_object_add(o, "RoleArn", json_object_new_string(e->role_arn));
+    json_object_object_add(o, "AssumedRoleArn", json_object_new_string(e->assumed_role_arn));
+    json_object_object_add(o, "Region", json_object_new_string(e->region));
+    json_object_object_add(o, "AccessKeyId", json_object_new_string(e->creds.access_key_id));
+    json_object_object_add(o, "SecretAccessKey",
+                           json_object_new_string(e->creds.secret_access_key));
+    json_object_object_add(o, "SessionToken", json_object_new_string(e->creds.session_token));
+    json_object_object_add(o, "Expiration", json_object_new_string(e->creds.expiration));
+    json_object_object_add(o, "RequestId", json_object_new_string(e->request_id));
+    return o;
+}
+
+/* [{"Environment": ..., "RoleArn": ..., ...}, ...] */
+static int print_json(const struct par_login *l)
+{
+    json_object *all = par_json_new_array();
+
+    if (all == NULL)
+        return -1;
+    for (size_t i = 0; i < l->n_envs; i++)
+        json_object_array_add(all, env_json(&l->envs[i]));
+    return par_json_print(STDOUT_FILENO, all, PAR_JSON_PRETTY);
 }
 
 /* Every printed value was checked against its character set first. */
@@ -142,13 +157,15 @@ static int run(struct par_context *ctx, enum format fmt)
     else if (!results_printable(&ctx->login))
         fprintf(stderr, "pam-assume-role: STS answered values outside their character sets\n");
     else {
+        int printed = 0;
+
         if (fmt == FORMAT_ENV)
             print_env(&ctx->login.envs[0]);
         else if (fmt == FORMAT_CREDENTIALS)
             print_credentials(&ctx->login);
         else
-            print_json(&ctx->login);
-        rc = fflush(stdout) == 0 ? 0 : 1;
+            printed = print_json(&ctx->login);
+        rc = printed == 0 && fflush(stdout) == 0 ? 0 : 1;
     }
     par_wipe(code, sizeof(code));
     return rc;

@@ -17,6 +17,7 @@
 #include "adopt.h"
 #include "commands.h"
 #include "context.h"
+#include "json_out.h"
 #include "protocol.h"
 #include "session_dir.h"
 #include "session_files.h"
@@ -300,10 +301,16 @@ static int direct_creds(struct session *s, const char *name, struct par_creds *c
                         char *err, size_t errlen)
 {
     char until[64];
+    const char *bad_key;
 
-    if (par_read_creds_file(s->fd, "credentials", name, c) != 0) {
-        snprintf(err, errlen, "the credentials of '%s' are unreadable: run "
-                 "'pam-assume-role refresh %s'", name, name);
+    if (par_read_creds_file_checked(s->fd, "credentials", name, c, &bad_key) != 0) {
+        if (bad_key != NULL)
+            snprintf(err, errlen, "%s/credentials holds a value outside its character set "
+                     "(%s of '%s'), so nothing of it is shown: run 'pam-assume-role refresh "
+                     "%s'", s->path, bad_key, name, name);
+        else
+            snprintf(err, errlen, "the credentials of '%s' are unreadable: run "
+                     "'pam-assume-role refresh %s'", name, name);
         return -1;
     }
     if (par_seconds_left(c->expiration) <= 0) {
@@ -368,13 +375,28 @@ const char *session_arg(int *argc, char ***argv)
     return NULL;
 }
 
+/* The AWS CLI's and SDKs' credential_process answer, one object on one line. */
+static int print_credential_process(const struct par_creds *c)
+{
+    json_object *o = par_json_new_object();
+
+    if (o == NULL)
+        return -1;
+    json_object_object_add(o, "Version", json_object_new_int(1));
+    json_object_object_add(o, "AccessKeyId", json_object_new_string(c->access_key_id));
+    json_object_object_add(o, "SecretAccessKey", json_object_new_string(c->secret_access_key));
+    json_object_object_add(o, "SessionToken", json_object_new_string(c->session_token));
+    json_object_object_add(o, "Expiration", json_object_new_string(c->expiration));
+    return par_json_print(STDOUT_FILENO, o, PAR_JSON_LINE);
+}
+
 int par_cmd_credential_process(int argc, char **argv)
 {
     struct session s;
     struct par_creds c;
     char err[512];
     const char *dir = session_arg(&argc, &argv);
-    int idx;
+    int idx, rc;
 
     if (argc != 2)
         return fprintf(stderr, "usage: pam-assume-role credential-process [--session DIR] ENV\n"), 2;
@@ -383,12 +405,10 @@ int par_cmd_credential_process(int argc, char **argv)
         session_close(&s);
         return fail(err);
     }
-    printf("{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\", "
-           "\"SessionToken\": \"%s\", \"Expiration\": \"%s\"}\n", c.access_key_id,
-           c.secret_access_key, c.session_token, c.expiration);
+    rc = print_credential_process(&c);
     par_creds_clear(&c);
     session_close(&s);
-    return fflush(stdout) == 0 ? 0 : 1;
+    return rc == 0 ? 0 : 1;
 }
 
 static int print_exports(struct session *s, const char *name)

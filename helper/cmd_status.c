@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <json-c/json.h>
+#include <unistd.h>
 #include "adopt.h"
 #include "commands.h"
 #include "context.h"
+#include "json_out.h"
 #include "session_cmd.h"
 #include "session_files.h"
 #include "session_lock.h"
@@ -104,10 +105,13 @@ static void status_mfa_json(json_object *top, const struct session *s)
  *  "mfa_session_seconds_left": N or null, "environments": [...]} on stdout. */
 static int print_status_json(const struct session *s)
 {
-    json_object *top = json_object_new_object(), *envs = json_object_new_array();
+    json_object *top = par_json_new_object(), *envs = json_object_new_array();
     struct env_state st;
-    int rc;
 
+    if (top == NULL) {
+        json_object_put(envs);
+        return -1;
+    }
     json_object_object_add(top, "session", s ? json_object_new_string(s->path) : NULL);
     status_mfa_json(top, s);
     for (size_t i = 0; s != NULL && meta_env(s, i, "env") != NULL; i++) {
@@ -115,11 +119,7 @@ static int print_status_json(const struct session *s)
         json_object_array_add(envs, status_env_json(s, i, &st));
     }
     json_object_object_add(top, "environments", envs);
-    rc = printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(top);
-    return rc < 0 ? -1 : 0;
+    return par_json_print(STDOUT_FILENO, top, PAR_JSON_PRETTY);
 }
 
 /* Lines per environment; the number of environments that hold or can get

@@ -57,6 +57,12 @@ int par_write_role_file(int dir_fd, const char *env, const struct par_creds *c);
 int par_read_creds_file(int dir_fd, const char *file, const char *section,
                         struct par_creds *c);
 
+/* par_read_creds_file, and when a value is outside its character set (or
+ * too long), *BAD_KEY names it as the file does (aws_session_token,
+ * expires, ...); NULL otherwise. */
+int par_read_creds_file_checked(int dir_fd, const char *file, const char *section,
+                                struct par_creds *c, const char **bad_key);
+
 /* Checks every field of a set of credentials (common/valid.h). */
 bool par_creds_valid(const struct par_creds *c);
 
