@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include "federation.h"
+#include "json_out.h"
 #include "http_tls.h"
 #include "sts_classify.h"
 #include "valid.h"
@@ -105,7 +106,7 @@ int par_signin_token_parse(const char *body, size_t len, char *token, size_t cap
 /* {"sessionId":..,"sessionKey":..,"sessionToken":..}, malloc'd: par_free_secret it. */
 static char *session_json(const struct par_signin_request *r)
 {
-    json_object *o = json_object_new_object();
+    json_object *o = par_json_new_object();
     const char *text;
     size_t len;
     char *copy = NULL;
@@ -120,6 +121,7 @@ static char *session_json(const struct par_signin_request *r)
         memcpy(copy, text, len + 1);
     if (text != NULL)
         par_wipe((char *)text, len);
+    par_json_wipe_strings(o);
     json_object_put(o);
     return copy;
 }
