@@ -24,6 +24,7 @@
 #include "session_lock.h"
 #include "session_cmd.h"
 #include "session_meta.h"
+#include "tls_env.h"
 #include "valid.h"
 #include "wipe.h"
 
@@ -71,6 +72,7 @@ static int session_gone(struct session *s, char *err, size_t errlen)
 static int session_open_dir(struct session *s, const char *dir, char *err, size_t errlen)
 {
     struct stat st;
+    int open_errno;
 
     if (dir == NULL)
         dir = getenv("PAM_ASSUME_ROLE_DIR");
@@ -85,7 +87,8 @@ static int session_open_dir(struct session *s, const char *dir, char *err, size_
     }
     snprintf(s->path, sizeof(s->path), "%s", dir);
     s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (s->fd < 0 && par_adopt_folder_gone(dir, errno))
+    open_errno = errno;   /* par_adopt_folder_gone may change errno */
+    if (s->fd < 0 && par_adopt_folder_gone(dir, open_errno))
         return session_gone(s, err, errlen);
     /* Root acts as the folder's owner only when that is the uid its path names. */
     if (s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_uid != getuid() && getuid() == 0 &&
@@ -94,7 +97,8 @@ static int session_open_dir(struct session *s, const char *dir, char *err, size_
     if (s->fd < 0 || fstat(s->fd, &st) != 0 || st.st_uid != getuid() ||
         st.st_uid != s->where.uid || (st.st_mode & 077)) {
         snprintf(err, errlen, "the session folder %s is gone or not yours (%s): log in "
-                 "again, or run 'pam-assume-role refresh'", dir, s->fd < 0 ? strerror(errno) : "owner/mode");
+                 "again, or run 'pam-assume-role refresh'", dir,
+                 s->fd < 0 ? strerror(open_errno) : "owner/mode");
         return -1;
     }
     return 0;
@@ -558,6 +562,7 @@ int par_cmd_exec(int argc, char **argv)
             return fail("out of memory");
     par_msg_free(&vars);
     unsetenv("AWS_PROFILE");
+    par_tls_env_restore();
     execvp(argv[3], argv + 3);
     fprintf(stderr, "pam-assume-role: cannot run %s: %s\n", argv[3], strerror(errno));
     return 127;

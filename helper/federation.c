@@ -116,7 +116,7 @@ static char *session_json(const struct par_signin_request *r)
     json_object_object_add(o, "sessionId", json_object_new_string(r->access_key_id));
     json_object_object_add(o, "sessionKey", json_object_new_string(r->secret_access_key));
     json_object_object_add(o, "sessionToken", json_object_new_string(r->session_token));
-    text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     if (text != NULL && (copy = malloc(len + 1)) != NULL)
         memcpy(copy, text, len + 1);
     if (text != NULL)

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include "commands.h"
+#include "tls_env.h"
 
 struct command {
     const char *name;
@@ -59,6 +60,7 @@ static void harden(void)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     setrlimit(RLIMIT_CORE, &none);
     umask(077);
+    par_tls_env_put_aside();
 }
 
 int main(int argc, char **argv)

@@ -776,6 +776,8 @@ def federation_login(state, params, login):
     if state.now() - record["issued_at"] > SIGNIN_TOKEN_LIFETIME:
         raise FederationError(400, "The SigninToken has expired (it is valid for 15 minutes)")
     parts = urllib.parse.urlsplit(destination or "")
+    if any(ord(c) < 0x21 or ord(c) == 0x7f for c in destination or ""):
+        raise FederationError(400, "Destination holds a control character or a space")
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise FederationError(400, "Destination is not an http(s) URL")
     return destination
