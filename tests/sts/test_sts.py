@@ -1045,10 +1045,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_huge(self, size, request_id, action):
         head = ('<%sResponse xmlns="%s">\n  <%sResult>\n    <Credentials>\n'
                 '      <SessionToken>' % (action, NS, action)).encode()
+        self.stream_huge(head, size, "text/xml", {"x-amzn-RequestId": request_id})
+
+    def stream_huge(self, head, size, content_type, headers=None):
+        """200 with SIZE bytes: HEAD, then 'A's (the client should give up early)."""
         self.close_connection = True
         self.send_response(200)
-        self.send_header("x-amzn-RequestId", request_id)
-        self.send_header("Content-Type", "text/xml")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(size))
         self.end_headers()
         chunk = b"A" * 65536
@@ -1204,22 +1209,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(status, (message + "\n").encode(), "text/plain; charset=utf-8")
 
     def send_huge_json(self, size):
-        head = b'{"SigninToken":"'
-        self.close_connection = True
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(size))
-        self.end_headers()
-        chunk = b"A" * 65536
-        try:
-            self.wfile.write(head[:size])
-            left = size - min(size, len(head))
-            while left > 0:
-                self.wfile.write(chunk[:left])
-                left -= min(left, len(chunk))
-            self.wfile.flush()
-        except OSError:
-            pass
+        self.stream_huge(b'{"SigninToken":"', size, "application/json")
 
     # --- control API ---
 
