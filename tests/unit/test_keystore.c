@@ -95,6 +95,7 @@ static void test_round_trip(void **state)
     (void)state;
     assert_int_equal(par_keystore_probe(home, getuid(), &info, err, sizeof(err)), PAR_KS_NONE);
     assert_int_equal(open_with(USER, PASS, err, sizeof(err)), PAR_KS_NONE);
+    assert_non_null(strstr(err, "no key store at ~/.pam_assume_role/key-store"));
     assert_int_equal(write_cheap(PASS, 1), PAR_KS_OK);
     assert_int_equal(stat(dir_path, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0700);
