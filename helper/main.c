@@ -34,6 +34,7 @@ static const struct command commands[] = {
       "sweep [-c CONFIG]               remove folders of ended logins (root: everyone's)" },
     { "check-config", par_cmd_check_config, "check-config [FILE]             validate the config" },
     { "pam-open", par_cmd_pam_open, NULL },
+    { "pam-rekey", par_cmd_pam_rekey, NULL },
 };
 
 static int usage(FILE *out)
