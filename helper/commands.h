@@ -34,4 +34,8 @@ int par_cmd_exec(int argc, char **argv);
 /* pam-assume-role console [ENV] [--destination URL] [--duration S] [--stdout] */
 int par_cmd_console(int argc, char **argv);
 
+/* pam-assume-role store-key [--profile NAME] [--login-password]
+ *     [--keep-plaintext|--remove-plaintext] | --check | --rekey */
+int par_cmd_store_key(int argc, char **argv);
+
 #endif

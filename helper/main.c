@@ -32,6 +32,9 @@ static const struct command commands[] = {
       "credential-process [--session DIR] ENV   AWS credential_process JSON" },
     { "sweep", par_cmd_sweep,
       "sweep [-c CONFIG]               remove folders of ended logins (root: everyone's)" },
+    { "store-key", par_cmd_store_key,
+      "store-key [--profile NAME] [--login-password] [--keep-plaintext|--remove-plaintext]\n"
+      "                  | --check | --rekey   the long-term key, encrypted in ~/.pam_assume_role" },
     { "check-config", par_cmd_check_config, "check-config [FILE]             validate the config" },
     { "pam-open", par_cmd_pam_open, NULL },
     { "pam-rekey", par_cmd_pam_rekey, NULL },
