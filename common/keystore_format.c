@@ -336,8 +336,10 @@ static int open_at(int dirfd, const char *name, int flags, int *fd, char *why, s
     *fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
     if (*fd >= 0)
         return 0;
-    if (errno == ENOENT)
+    if (errno == ENOENT) {
+        set_why(why, whylen, "no key store at " SHOWN "; make one with 'pam-assume-role store-key'");
         return 1;
+    }
     if (errno == ELOOP || errno == ENOTDIR)
         set_why(why, whylen, (flags & O_DIRECTORY)
                 ? "~/" PAR_KEYSTORE_DIR " is a symbolic link or not a folder" REDO

@@ -19,7 +19,8 @@
 struct scan {
     const char *profile;
     int in_profile;     /* the current section is [profile] */
-    int dropping;       /* the line before was dropped: its continuations go too */
+    int after_key;      /* a key line came since the section header: indented lines continue it */
+    int dropping;       /* that key line was dropped: its continuations go too */
 };
 
 static const char *skip_space(const char *p, const char *end)
@@ -58,34 +59,30 @@ static int is_key_line(const char *start, const char *end)
     return 0;
 }
 
-/* Does the line LINE..END (LF not included) go? */
+/* Does the line LINE..END (LF not included) go? The order of the tests is inih's. */
 static int drop_line(struct scan *s, const char *line, const char *end)
 {
     const char *start = skip_space(line, end);
 
-    if (start == end || *start == '#' || *start == ';') {
-        /* blank lines and comments stay, and do not end a continuation for inih
-         * only when indented; a blank line ends nothing either: keep state. */
+    /* Blank lines and comments neither end a value nor belong to one. */
+    if (start == end || *start == '#' || *start == ';')
         return 0;
-    }
-    if (s->dropping && start > line)
-        return 1;
-    s->dropping = 0;
+    if (s->after_key && start > line)
+        return s->dropping;
     if (*start == '[') {
         s->in_profile = is_header_of(start, end, s->profile);
+        s->after_key = s->dropping = 0;
         return 0;
     }
-    if (s->in_profile && is_key_line(start, end)) {
-        s->dropping = 1;
-        return 1;
-    }
-    return 0;
+    s->after_key = 1;
+    s->dropping = s->in_profile && is_key_line(start, end);
+    return s->dropping;
 }
 
 size_t par_aws_drop_key_lines(const char *text, size_t len, const char *profile, char *out,
                               unsigned *removed)
 {
-    struct scan s = { profile, 0, 0 };
+    struct scan s = { profile, 0, 0, 0 };
     const char *p = text, *end = text + len;
     size_t o = 0;
 

@@ -291,6 +291,18 @@ static int run_import(const struct person *me, const struct store_opts *o)
     return rc;
 }
 
+/* Checks the previous passphrase before asking for a new one. */
+static int old_opens(const struct person *me, const char *old, char *err, size_t errlen)
+{
+    struct par_source_keys keys;
+    struct par_keystore_file info;
+    int rc = par_keystore_open(me->home, me->uid, me->user, old, strlen(old), &keys, &info,
+                               err, errlen);
+
+    par_source_keys_free(&keys);
+    return rc;
+}
+
 static int run_rekey(const struct person *me)
 {
     struct par_keystore_file info;
@@ -311,6 +323,8 @@ static int run_rekey(const struct person *me)
     rc = 1;
     if (n < 0)
         say("no passphrase read (end of input or five minutes passed); run store-key --rekey again");
+    else if (old_opens(me, old, err, sizeof(err)) != PAR_KS_OK)
+        say(err);
     else if (ask_new_passphrase(info.login_password, info.login_password ? "New login password: "
                                 : "New passphrase (at least 12 characters): ", pass, sizeof(pass)) == 0) {
         n = par_keystore_rekey(me->home, me->uid, me->user, old, strlen(old), pass, strlen(pass),

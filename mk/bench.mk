@@ -12,7 +12,7 @@ $(B)/bench/pam_host: bench/pam_host.c Makefile mk/bench.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -pie $(MODULE_CFLAGS) $(LDFLAGS) -o $@ $< $(PAM_LIBS)
 
-bench-build: all $(B)/tests/pam_driver $(B)/bench/pam_host
+bench-build: all $(B)/tests/pam_driver $(B)/bench/pam_host $(B)/tests/keystore_open_time
 
 bench:
 	@scripts/deps

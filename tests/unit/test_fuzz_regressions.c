@@ -25,6 +25,7 @@ int fuzz_protocol_one(const uint8_t *data, size_t size);
 int fuzz_session_values_one(const uint8_t *data, size_t size);
 int fuzz_sigv4_one(const uint8_t *data, size_t size);
 int fuzz_signin_one(const uint8_t *data, size_t size);
+int fuzz_keystore_one(const uint8_t *data, size_t size);
 
 #define LLVMFuzzerTestOneInput fuzz_sts_xml_one
 #include "../fuzz/fuzz_sts_xml.c"
@@ -48,6 +49,11 @@ int fuzz_signin_one(const uint8_t *data, size_t size);
 #define url_safe fuzz_signin_url_safe
 #include "../fuzz/fuzz_signin.c"
 #undef url_safe
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_keystore_one
+#define check_accepted fuzz_keystore_check_accepted
+#include "../fuzz/fuzz_keystore.c"
+#undef check_accepted
 #undef LLVMFuzzerTestOneInput
 
 #define REPLAY_MAX_BYTES (1024 * 1024)
@@ -117,6 +123,7 @@ static const struct target targets[] = {
     { "fuzz_session_values", fuzz_session_values_one },
     { "fuzz_sigv4", fuzz_sigv4_one },
     { "fuzz_signin", fuzz_signin_one },
+    { "fuzz_keystore", fuzz_keystore_one },
 };
 
 int main(void)
@@ -129,6 +136,7 @@ int main(void)
         { "fuzz_session_values", test_replay, NULL, NULL, (void *)&targets[4] },
         { "fuzz_sigv4", test_replay, NULL, NULL, (void *)&targets[5] },
         { "fuzz_signin", test_replay, NULL, NULL, (void *)&targets[6] },
+        { "fuzz_keystore", test_replay, NULL, NULL, (void *)&targets[7] },
     };
 
     return cmocka_run_group_tests_name("fuzz regressions", tests, NULL, NULL);
