@@ -17,6 +17,7 @@
 #include "wipe.h"
 
 #define PAR_REKEYED "Your AWS key store now opens with your new password."
+#define PAR_MALFORMED "the helper got a malformed request: reinstall pam_assume_role"
 #define PAR_REKEY_WRONG "Your AWS key store did not open with the old password and still " \
     "needs the password it was made with: run 'pam-assume-role store-key --rekey'."
 
@@ -91,7 +92,7 @@ static int handle(const struct par_context *ctx, const struct par_msg *req,
     int kind;
 
     if (user == NULL || strcmp(user, ctx->user) != 0 || old == NULL || new == NULL)
-        return send_result(r, "error", "the helper got a malformed request: reinstall pam_assume_role");
+        return send_result(r, "error", PAR_MALFORMED);
     kind = par_keystore_probe(ctx->home, ctx->uid, &info, err, sizeof(err));
     if (kind == PAR_KS_NONE)
         return send_result(r, "none", "");
@@ -118,7 +119,7 @@ int par_cmd_pam_rekey(int argc, char **argv)
     rc = par_msg_parse(buf, len, &req);
     par_wipe(buf, sizeof(buf));
     if (rc != 0)
-        return send_result(&r, "error", "the helper got a malformed request: reinstall pam_assume_role");
+        return send_result(&r, "error", PAR_MALFORMED);
     if (par_context_load(&ctx, argc == 3 && strcmp(argv[1], "-c") == 0 ? argv[2]
                          : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0)
         rc = send_result(&r, "error", err);
