@@ -319,7 +319,7 @@ static char *keypass_in_session(pam_handle_t *pamh, const struct par_opts *opts,
     char *pass = NULL;
 
     if (par_person_find(pamh, opts, cfg, &p) == 0 &&
-        par_keypass_obtain(pamh, opts, cfg, &p, &pass) == PAR_KEYPASS_SKIPPED_BY_PERSON) {
+        par_keypass_obtain(pamh, opts, cfg, &p, true, &pass) == PAR_KEYPASS_SKIPPED_BY_PERSON) {
         par_free_secret(*code);
         *code = NULL;
     }
