@@ -276,6 +276,10 @@ static int run_import(const struct person *me, const struct store_opts *o)
     if ((from_file = get_keys(me, profile, &keys)) < 0)
         return 1;
     if (ask_passphrase_for(o->login_password, pass, sizeof(pass)) == 0) {
+        struct par_keystore_file before;
+        int had_store = par_keystore_probe(me->home, me->uid, &before, err, sizeof(err)) ==
+                        PAR_KS_OK;
+
         if (par_keystore_write(me->home, me->uid, me->user, profile, keys.access_key_id,
                                keys.secret_access_key, o->login_password, pass, strlen(pass),
                                err, sizeof(err)) != PAR_KS_OK)
@@ -283,6 +287,9 @@ static int run_import(const struct person *me, const struct store_opts *o)
         else {
             printf("stored key %s of profile %s in " STORE_SHOWN " (passphrase: %s)\n",
                    keys.access_key_id, profile, o->login_password ? "login password" : "own");
+            if (had_store)
+                printf("it replaces the store that held key %s of profile %s\n",
+                       before.key_id, before.profile);
             rc = from_file ? offer_removal(me, profile, o->plaintext) : 0;
         }
     }
