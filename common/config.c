@@ -783,7 +783,7 @@ static const char *const top_level_names[] = {
     "connect_timeout_ms", "timeout_ms", "max_response_bytes", "source_profile",
     "profile_template", "session_name", "mfa_serial_template", "strategy",
     "session_duration", "renew_before_seconds", "login_environments", "on_failure", "source_identity", "tags",
-    "no_code_hint", "environments", "users",
+    "no_code_hint", "key_store_hint", "environments", "users",
     "target_accounts", "invoker_services",
     "user_dir_size_kb", "user_dir_inodes",
     "hook_timeout_ms",
@@ -807,6 +807,7 @@ static int set_defaults(struct par_config *cfg, const char *path)
     cfg->on_failure = PAR_ON_FAILURE_CONTINUE;
     cfg->source_identity = false;
     cfg->no_code_hint = true;
+    cfg->key_store_hint = true;
     cfg->user_dir_size_kb = PAR_USER_DIR_SIZE_KB;
     cfg->user_dir_inodes = PAR_USER_DIR_INODES;
     cfg->hook_timeout_ms = PAR_HOOK_TIMEOUT_MS;
@@ -907,6 +908,8 @@ static void parse_scalars(struct checker *ck, const config_setting_t *root,
         take_bool(ck, s, "source_identity", &cfg->source_identity);
     if ((s = config_setting_get_member(root, "no_code_hint")) != NULL)
         take_bool(ck, s, "no_code_hint", &cfg->no_code_hint);
+    if ((s = config_setting_get_member(root, "key_store_hint")) != NULL)
+        take_bool(ck, s, "key_store_hint", &cfg->key_store_hint);
     parse_user_dir(ck, root, cfg);
     parse_hook(ck, root, cfg);
 }

@@ -62,6 +62,7 @@ struct par_config {
     struct par_tag *tags;         /* session tags; default none */
     size_t n_tags;
     bool no_code_hint;            /* one hint line when no code given; default true */
+    bool key_store_hint;          /* one hint line when the plaintext key was used; default true */
     struct par_environment *environments;
     size_t n_environments;
     struct par_user *users;

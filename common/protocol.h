@@ -14,6 +14,8 @@
  *   session_pid=N      the process that holds the PAM session (for the sweep)
  *   session_start=N    its start time in clock ticks (/proc/PID/stat field 22)
  *   code=123456        when a code was given
+ *   passphrase=TEXT    the key store's passphrase, when the module holds one
+ *                      (wiped by the helper once the store is opened or not)
  *   deadline_at=N      when the module kills the helper: CLOCK_MONOTONIC in ms
  *                      (both processes share that clock); the helper budgets
  *                      all its work against it
@@ -34,7 +36,13 @@
  *   role_arn=ARN       (ok)
  *   AWS_ACCESS_KEY_ID=, AWS_SECRET_ACCESS_KEY=, AWS_SESSION_TOKEN=,
  *   AWS_REGION=, AWS_CREDENTIAL_EXPIRATION=   (ok)
+ *   notice=ONE LINE    (ok, optional) one more line for the person: the
+ *                      plaintext key's hint (key_store_hint)
  *   end
+ *
+ * pam-rekey (the password change): module -> helper version=1, user=NAME,
+ * old=PASSWORD, new=PASSWORD, end; helper -> module result=rekeyed | none |
+ * own | wrong | error, message=ONE LINE (optional), end.
  */
 #ifndef PAR_PROTOCOL_H
 #define PAR_PROTOCOL_H

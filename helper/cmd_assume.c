@@ -192,6 +192,7 @@ int par_cmd_assume(int argc, char **argv)
             return usage();
     }
     memset(&ctx, 0, sizeof(ctx));
+    ctx.ask_keypass = 1;  /* a key store asks its passphrase before the code */
     if (par_context_load(&ctx, config, flags, err, sizeof(err)) != 0 ||
         par_context_prepare_login(&ctx, argv + i, (size_t)(argc - i), err, sizeof(err)) != 0) {
         say_error(err);

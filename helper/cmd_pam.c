@@ -162,7 +162,7 @@ static void log_line(const struct par_context *ctx, const char *result, long lon
 }
 
 static int add_ok_fields(struct report *r, const struct par_login_env *e, const char *dir,
-                         const char *message, const char *log)
+                         const char *message, const char *log, const char *notice)
 {
     static const size_t cap = sizeof(r->buf);
     int rc = 0;
@@ -179,6 +179,8 @@ static int add_ok_fields(struct report *r, const struct par_login_env *e, const 
     rc |= par_msg_add(r->buf, cap, &r->len, "AWS_SESSION_TOKEN", e->creds.session_token);
     rc |= par_msg_add(r->buf, cap, &r->len, "AWS_REGION", e->region);
     rc |= par_msg_add(r->buf, cap, &r->len, "AWS_CREDENTIAL_EXPIRATION", e->creds.expiration);
+    if (notice != NULL && notice[0] != '\0')
+        rc |= add_line(r, "notice", notice);
     return rc;
 }
 
@@ -380,17 +382,37 @@ static void announce_sts_answer(void)
         return;  /* the module has gone: the report will not reach it either */
 }
 
+/* The syslog line of a login the key store stopped (no secret in it). */
+static const char *keypass_log(const char *err)
+{
+    if (strstr(err, "does not open with that passphrase") != NULL)
+        return "result=keystore-wrong (AWS not asked, code unused)";
+    if (strstr(err, "no passphrase was given") != NULL)
+        return "result=keystore-no-passphrase (AWS not asked, code unused)";
+    return NULL;
+}
+
 /* Config, ~/.aws and the MFA code's record, up to the moment the code may go. */
 static int before_sts(struct par_context *ctx, const struct par_msg *req, char *code,
                       struct open_folder *f, long long deadline, struct report *r)
 {
-    char err[512];
+    char err[512], *passphrase = (char *)par_msg_get(req, "passphrase");
+    int rc;
+
+    if (passphrase != NULL) {
+        ctx->keypass = passphrase;
+        ctx->keypass_len = strlen(passphrase);
+    }
 
     if (!par_valid_mfa_code(code))
         return report_error(r, "AWS MFA code must be 6 digits: run 'pam-assume-role refresh'",
                             NULL);
-    if (par_context_prepare_login(ctx, NULL, 0, err, sizeof(err)) != 0)
-        return report_error(r, err, NULL);
+    rc = par_context_prepare_login(ctx, NULL, 0, err, sizeof(err));
+    if (passphrase != NULL)
+        par_wipe(passphrase, strlen(passphrase));  /* the store is open, or will not be */
+    ctx->keypass = NULL;
+    if (rc != 0)
+        return report_error(r, err, keypass_log(err));
     if (folder_create(ctx, req, f, deadline, err, sizeof(err)) != 0)
         return report_error(r, err, "result=no-folder (AWS not asked)");
     if (ms_left(deadline) < PAR_WRITE_MARGIN_MS + PAR_MIN_STS_MS) {
@@ -438,7 +460,7 @@ static int open_session(struct par_context *ctx, const struct par_msg *req, stru
     success_message(&ctx->login, unsaved ? err : NULL, msg, sizeof(msg));
     result_word(&ctx->login, unsaved ? err : NULL, result, sizeof(result));
     log_line(ctx, result, par_now_ms() - start, log, sizeof(log));
-    if (add_ok_fields(r, par_login_first_ok(&ctx->login), f.dir, msg, log) != 0)
+    if (add_ok_fields(r, par_login_first_ok(&ctx->login), f.dir, msg, log, ctx->notice) != 0)
         return report_error(r, "the credentials did not fit the report: see syslog", NULL);
     return send_report(r);
 }

@@ -268,6 +268,7 @@ int par_cmd_refresh(int argc, char **argv)
     int rc;
 
     memset(&ctx, 0, sizeof(ctx));
+    ctx.ask_keypass = 1;  /* a key store asks its passphrase before the code */
     if (parse_refresh_args(argc, argv, &args) != 0)
         return fprintf(stderr, "usage: pam-assume-role refresh [--default ENV] [ENV...]\n"), 2;
     if (session_open(&s, dir, LOCK_SH, err, sizeof(err)) != 0) {

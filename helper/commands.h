@@ -20,6 +20,8 @@ int par_cmd_check_config(int argc, char **argv);
 int par_cmd_assume(int argc, char **argv);
 /* The PAM module's session open: request on stdin, report on stdout (protocol.h). */
 int par_cmd_pam_open(int argc, char **argv);
+/* The PAM module's password change: old/new on stdin, result on stdout (cmd_rekey.c). */
+int par_cmd_pam_rekey(int argc, char **argv);
 /* pam-assume-role credential-process [--session DIR] ENV */
 int par_cmd_credential_process(int argc, char **argv);
 /* pam-assume-role sweep [-c CONFIG]: removes folders of ended logins. */

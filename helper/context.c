@@ -183,7 +183,7 @@ int par_context_prepare_login(struct par_context *ctx, char *const *envs, size_t
     ctx->login.envs = ctx->envs;
     ctx->login.n_envs = n;
     ctx->login.mfa_serial = ctx->mfa_serial;
-    if (par_read_source_keys(&ctx->cfg, ctx->home, &ctx->keys, err, errlen) != 0)
+    if (par_context_source_keys(ctx, err, errlen) != 0)
         return -1;
     ctx->login.access_key_id = ctx->keys.access_key_id;
     ctx->login.secret_access_key = ctx->keys.secret_access_key;
@@ -201,5 +201,6 @@ void par_context_free(struct par_context *ctx)
     for (size_t i = 0; i < 16; i++)
         free(ctx->tag_values[i]);
     par_config_free(&ctx->cfg);
+    par_wipe(ctx->keypass_buf, sizeof(ctx->keypass_buf));
     memset(ctx, 0, sizeof(*ctx));
 }

@@ -31,6 +31,12 @@ struct par_context {
     char service[64];
     /* a login being prepared */
     struct par_source_keys keys;
+    /* the key store's passphrase: from the request (pam-open, not owned) or the terminal */
+    const char *keypass;
+    size_t keypass_len;
+    int ask_keypass;              /* ask on the terminal when a store needs it */
+    char keypass_buf[1024];       /* what the terminal gave; wiped by par_context_free */
+    char notice[512];             /* one line for the person (plaintext hint, other profile) */
     struct par_login login;
     struct par_login_env envs[PAR_MAX_LOGIN_ENVS];
     char *env_strings[PAR_MAX_LOGIN_ENVS][3];   /* name, role ARN, region */
@@ -47,6 +53,9 @@ int par_context_load(struct par_context *ctx, const char *config_path, unsigned 
 int par_context_prepare_login(struct par_context *ctx, char *const *envs, size_t n,
                               char *err, size_t errlen);
 void par_context_free(struct par_context *ctx);
+/* keysource.c: the source keys, from the key store when it holds the source profile,
+ * else from ~/.aws/credentials (with ctx->notice said); 0, or -1 with err. */
+int par_context_source_keys(struct par_context *ctx, char *err, size_t errlen);
 
 /* "14:05 CET" (or "Mon 30 Nov 14:05 CET" when not today) for an ISO 8601 time. */
 void par_local_time(const char *iso, char *out, size_t outlen);

@@ -38,6 +38,7 @@ static const struct command commands[] = {
       "                  | --check | --rekey   the long-term key, encrypted in ~/.pam_assume_role" },
     { "check-config", par_cmd_check_config, "check-config [FILE]             validate the config" },
     { "pam-open", par_cmd_pam_open, NULL },
+    { "pam-rekey", par_cmd_pam_rekey, NULL },
 };
 
 static int usage(FILE *out)

@@ -91,6 +91,15 @@ void par_code_hold(pam_handle_t *pamh)
     par_wipe(code, sizeof(code));
 }
 
+/* Whether auth kept a code (where keep_code put it). */
+static bool code_held(pam_handle_t *pamh)
+{
+    const void *data = NULL;
+
+    return (pam_get_data(pamh, PAR_CODE_DATA, &data) == PAM_SUCCESS && data != NULL) ||
+           pam_getenv(pamh, PAR_CODE_VAR) != NULL;
+}
+
 char *par_take_code(pam_handle_t *pamh)
 {
     const void *data = NULL;
@@ -178,6 +187,8 @@ static int capture_prompt(pam_handle_t *pamh, const struct par_opts *opts)
     rc = keep_code(pamh, answer);
     par_free_secret(answer);
     par_debug(pamh, opts, "MFA code captured by prompt");
+    if (rc == PAM_SUCCESS)
+        rc = par_keypass_capture(pamh, opts);
     return rc == PAM_SUCCESS ? PAM_IGNORE : rc;
 }
 
@@ -267,12 +278,16 @@ static int capture_suffix(pam_handle_t *pamh, const struct par_opts *opts)
         par_log(pamh, LOG_ERR, "cannot hand the password on: %s", pam_strerror(pamh, rc));
         return rc;  /* the password module would see the wrong password: say so */
     }
+    /* Now PAM_AUTHTOK is the password without the code: the store may open with it. */
+    if (code_held(pamh) && par_keypass_capture(pamh, opts) != PAM_SUCCESS)
+        par_keypass_forget(pamh);
     return PAM_IGNORE;
 }
 
 int par_capture(pam_handle_t *pamh, const struct par_opts *opts)
 {
     par_code_forget(pamh);  /* a second auth round starts clean */
+    par_keypass_forget(pamh);
     return opts->mode == PAR_MODE_SUFFIX ? capture_suffix(pamh, opts)
                                          : capture_prompt(pamh, opts);
 }

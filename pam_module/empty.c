@@ -79,7 +79,7 @@ void par_session_leave_empty(pam_handle_t *pamh, const struct par_opts *opts,
     e->run_dir = par_run_dir(cfg);
     e->uid = p->uid;
     if (par_rundir_prepare(pamh, cfg, p, err, sizeof(err)) < 0 || new_id(e->id) != 0 ||
-        par_request_build(pamh, p, "config", config, 0, e->meta, sizeof(e->meta),
+        par_request_build(pamh, p, "config", config, NULL, 0, e->meta, sizeof(e->meta),
                           &e->meta_len) != 0 ||
         par_fork_as(pamh, p, make_folder, e, PAR_CLOSE_DEADLINE_MS) != PAR_RUN_OK) {
         par_log(pamh, LOG_ERR, "no empty session folder for %s (so 'pam-assume-role "

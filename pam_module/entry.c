@@ -1,4 +1,4 @@
-/* The four PAM entry points, the only symbols the module exports. */
+/* The five PAM entry points, the only symbols the module exports. */
 #include <security/pam_modules.h>
 
 #include "module.h"
@@ -23,10 +23,13 @@ PAM_EXTERN PAR_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc
      */
     (void)argc;
     (void)argv;
-    if (flags & PAM_DELETE_CRED)
+    if (flags & PAM_DELETE_CRED) {
         par_code_forget(pamh);
-    else
+        par_keypass_forget(pamh);
+    } else {
         par_code_hold(pamh);
+        par_keypass_hold(pamh);
+    }
     return PAM_SUCCESS;
 }
 
@@ -48,4 +51,13 @@ PAM_EXTERN PAR_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, in
     (void)flags;
     par_opts_parse(pamh, argc, argv, &opts);
     return par_session_close(pamh, &opts);
+}
+
+PAM_EXTERN PAR_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
+                                           const char **argv)
+{
+    struct par_opts opts;
+
+    par_opts_parse(pamh, argc, argv, &opts);
+    return par_chauthtok(pamh, flags, &opts);
 }

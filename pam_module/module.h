@@ -1,5 +1,5 @@
 /*
- * Internals of pam_assume_role.so: one small file per job. Only the four
+ * Internals of pam_assume_role.so: one small file per job. Only the five
  * pam_sm_* entry points (entry.c) are exported.
  */
 #ifndef PAR_MODULE_H
@@ -18,6 +18,8 @@
 
 /* The PAM environment name that carries the code out of sshd's auth process. */
 #define PAR_CODE_VAR "PAM_ASSUME_ROLE_CODE"
+/* The PAM environment name that carries the key store's passphrase likewise. */
+#define PAR_KEYPASS_VAR "PAM_ASSUME_ROLE_KEYPASS"
 /* The PAM environment name of the session folder (for the shell and close). */
 #define PAR_DIR_VAR "PAM_ASSUME_ROLE_DIR"
 /* The PAM environment name of the exported environment ("integration"). */
@@ -71,6 +73,23 @@ char *par_take_code(pam_handle_t *pamh);
 void par_code_hold(pam_handle_t *pamh);
 /* Removes and wipes the code wherever it is (setcred PAM_DELETE_CRED). */
 void par_code_forget(pam_handle_t *pamh);
+
+/* keypass.c: the key store's passphrase (after a code, in the same phase). */
+#define PAR_KEYPASS_PROMPT "AWS key passphrase (Enter to skip): "
+struct par_person;
+enum par_store_kind { PAR_STORE_NONE, PAR_STORE_LOGIN, PAR_STORE_OWN, PAR_STORE_UNREADABLE };
+/* What HOME/.pam_assume_role/key-store is, decided by a child that is the person. */
+enum par_store_kind par_store_probe(pam_handle_t *pamh, const struct par_opts *opts,
+                                    const struct par_config *cfg, const struct par_person *p);
+enum { PAR_KEYPASS_NOT_NEEDED = 0, PAR_KEYPASS_GOT, PAR_KEYPASS_SKIPPED_BY_PERSON };
+/* The passphrase for p's store: the login password or the prompt; *pass malloc'd or NULL. */
+int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
+                       const struct par_config *cfg, const struct par_person *p, char **pass);
+/* Auth phase, after a code was kept: obtains and keeps the passphrase (or drops the code). */
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts);
+char *par_take_keypass(pam_handle_t *pamh);
+void par_keypass_hold(pam_handle_t *pamh);
+void par_keypass_forget(pam_handle_t *pamh);
 
 /* person.c: whose credentials. */
 struct par_person {
@@ -182,6 +201,7 @@ struct par_report {
     bool ok;
     const char *message;
     const char *log;
+    const char *notice;          /* one more line for the person (the key store's hint) */
     const char *session_dir;
     const char *environment;
     const char *role_arn;
@@ -201,11 +221,14 @@ int par_report_check(const struct par_msg *msg, bool with_credentials, const cha
 /* dir is exactly RUN_DIR/UID/SESSIONID. */
 bool par_session_dir_valid(const char *dir, const char *run_dir, uid_t uid);
 
-/* request.c: the request to pam-open; extra is "code"; DEADLINE_AT (CLOCK_MONOTONIC
- * ms, 0: none) is when the helper is killed. */
+/* request.c: the request to pam-open; extra is "code"; PASSPHRASE (NULL: none) the key
+ * store's; DEADLINE_AT (CLOCK_MONOTONIC ms, 0: none) is when the helper is killed. */
 int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
-                      const char *extra_value, long long deadline_at, char *buf, size_t cap,
-                      size_t *len);
+                      const char *extra_value, const char *passphrase, long long deadline_at,
+                      char *buf, size_t cap, size_t *len);
+
+/* chauthtok.c: the password change re-encrypts a store bound to the login password. */
+int par_chauthtok(pam_handle_t *pamh, int flags, const struct par_opts *opts);
 
 /* session.c: open and close. */
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts);

@@ -75,9 +75,11 @@ int par_report_check(const struct par_msg *msg, bool with_credentials, const cha
     r->ok = strcmp(status, "ok") == 0;
     r->message = par_msg_get(msg, "message");
     r->log = par_msg_get(msg, "log");
+    r->notice = par_msg_get(msg, "notice");
     if ((r->message != NULL && !par_valid_message(r->message)) ||
-        (r->log != NULL && !par_valid_message(r->log))) {
-        snprintf(why, cap, "message or log is not one printable line");
+        (r->log != NULL && !par_valid_message(r->log)) ||
+        (r->notice != NULL && !par_valid_message(r->notice))) {
+        snprintf(why, cap, "message, log or notice is not one printable line");
         return -1;
     }
     if (r->ok && with_credentials)

@@ -6,10 +6,10 @@
 #include "module.h"
 #include "proctime.h"
 
-/* key=VALUE for the fixed part, then extra_key=extra_value, deadline_at (when > 0), end. */
+/* key=VALUE for the fixed part, then extra_key=extra_value, passphrase, deadline_at (when > 0), end. */
 int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char *extra_key,
-                      const char *extra_value, long long deadline_at, char *buf, size_t cap,
-                      size_t *len)
+                      const char *extra_value, const char *passphrase, long long deadline_at,
+                      char *buf, size_t cap, size_t *len)
 {
     char pid[32], start[32], at[32];
 
@@ -23,7 +23,8 @@ int par_request_build(pam_handle_t *pamh, const struct par_person *p, const char
         par_msg_add(buf, cap, len, "tty", par_item_str(pamh, PAM_TTY)) != 0 ||
         par_msg_add(buf, cap, len, "session_pid", pid) != 0 ||
         par_msg_add(buf, cap, len, "session_start", start) != 0 ||
-        par_msg_add(buf, cap, len, extra_key, extra_value) != 0)
+        par_msg_add(buf, cap, len, extra_key, extra_value) != 0 ||
+        (passphrase != NULL && par_msg_add(buf, cap, len, "passphrase", passphrase) != 0))
         return -1;
     snprintf(at, sizeof(at), "%lld", deadline_at);
     if ((deadline_at > 0 && par_msg_add(buf, cap, len, "deadline_at", at) != 0) ||

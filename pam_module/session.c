@@ -158,6 +158,8 @@ static int accept_report(struct par_open *o, struct par_run *run)
 
         if (r.message != NULL)
             par_tell(o->pamh, whole ? PAM_TEXT_INFO : PAM_ERROR_MSG, r.message);
+        if (r.notice != NULL)
+            par_tell(o->pamh, PAM_TEXT_INFO, r.notice);
         log_outcome(o, whole ? LOG_INFO : LOG_WARNING, whole ? "ok" : "partial", &r, "");
         rc = PAM_SUCCESS;
     }
@@ -206,7 +208,7 @@ static void describe_timeout(const struct par_run *run, long long forked, char *
                  (run->deadline_ms + 999) / 1000);
 }
 
-static int run_open(struct par_open *o, const char *code)
+static int run_open(struct par_open *o, const char *code, const char *keypass)
 {
     struct par_run *run = calloc(1, sizeof(*run));
     char request[PAR_MSG_MAX], why[512];
@@ -222,8 +224,8 @@ static int run_open(struct par_open *o, const char *code)
     run->person = &o->person;
     run->deadline_ms = o->cfg->timeout_ms + PAR_DEADLINE_MARGIN_MS;
     run->deadline_at = forked + run->deadline_ms;  /* the helper budgets against it too */
-    if (par_request_build(o->pamh, &o->person, "code", code, run->deadline_at, request,
-                          sizeof(request), &run->request_len) != 0) {
+    if (par_request_build(o->pamh, &o->person, "code", code, keypass, run->deadline_at,
+                          request, sizeof(request), &run->request_len) != 0) {
         rc = fail_own(o, "the request could not be built", "a PAM item holds a line break");
     } else {
         run->request = request;
@@ -247,7 +249,7 @@ static int run_open(struct par_open *o, const char *code)
 }
 
 static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
-                          const struct par_config *cfg, const char *code)
+                          const struct par_config *cfg, const char *code, const char *keypass)
 {
     struct par_open o = { pamh, opts, cfg, { .name = "-" }, par_now_ms() };
     char err[512];
@@ -260,7 +262,7 @@ static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
                         "be prepared (see syslog)", err);
     par_debug(pamh, opts, "%s/%u ready for %s", par_run_dir(cfg), (unsigned)o.person.uid,
               o.person.name);
-    return run_open(&o, code);
+    return run_open(&o, code, keypass);
 }
 
 static char *ask_in_session(pam_handle_t *pamh, const struct par_opts *opts,
@@ -309,9 +311,24 @@ static bool not_for_this_account(pam_handle_t *pamh, const struct par_opts *opts
     return true;
 }
 
-int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
+/* A code asked in this phase: the store's passphrase too (NULL when skipped, *code wiped). */
+static char *keypass_in_session(pam_handle_t *pamh, const struct par_opts *opts,
+                                const struct par_config *cfg, char **code)
 {
-    char *code = par_take_code(pamh);  /* removed from where auth left it, used or not */
+    struct par_person p;
+    char *pass = NULL;
+
+    if (par_person_find(pamh, opts, cfg, &p) == 0 &&
+        par_keypass_obtain(pamh, opts, cfg, &p, &pass) == PAR_KEYPASS_SKIPPED_BY_PERSON) {
+        par_free_secret(*code);
+        *code = NULL;
+    }
+    return pass;
+}
+
+static int session_open(pam_handle_t *pamh, const struct par_opts *opts, char *code,
+                        char **keypass)
+{
     struct par_config cfg;
     int rc;
 
@@ -327,8 +344,8 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
         par_config_free(&cfg);
         return PAM_SUCCESS;
     }
-    if (code == NULL)
-        code = ask_in_session(pamh, opts, &cfg);
+    if (code == NULL && (code = ask_in_session(pamh, opts, &cfg)) != NULL && *keypass == NULL)
+        *keypass = keypass_in_session(pamh, opts, &cfg, &code);
     if (code == NULL) {
         struct par_person p;
 
@@ -341,9 +358,19 @@ int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
         par_config_free(&cfg);
         return PAM_SUCCESS;
     }
-    rc = open_with_code(pamh, opts, &cfg, code);
+    rc = open_with_code(pamh, opts, &cfg, code, *keypass);
     par_rundir_done(pamh);  /* the session folder exists (or never will) */
     par_free_secret(code);
     par_config_free(&cfg);
+    return rc;
+}
+
+int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
+{
+    /* Both removed from where auth left them, used or not. */
+    char *code = par_take_code(pamh), *keypass = par_take_keypass(pamh);
+    int rc = session_open(pamh, opts, code, &keypass);
+
+    par_free_secret(keypass);
     return rc;
 }

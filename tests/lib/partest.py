@@ -181,7 +181,7 @@ class DriveResult:
         self.text, self.rc, self.seconds = text, rc, seconds
         self.prompts, self.infos, self.errors, self.env = [], [], [], {}
         self.envs = []  # one dict per "e" step; env is their union
-        self.auth = self.setcred = self.open = self.close = None
+        self.auth = self.setcred = self.open = self.close = self.chauthtok = None
         self.open_ms, self.host, self.pid = None, "", None
         for line in text.splitlines():
             key, _, value = line.partition(": ")
@@ -197,7 +197,7 @@ class DriveResult:
                 name, _, v = value.partition("=")
                 self.env[name] = v
                 self.envs[-1][name] = v
-            elif key in ("auth", "setcred", "open", "close"):
+            elif key in ("auth", "setcred", "open", "close", "chauthtok"):
                 setattr(self, key, int(value.split()[0]))
             elif key == "open_ms":
                 self.open_ms = int(value)

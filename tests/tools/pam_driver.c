@@ -3,7 +3,7 @@
  * pam_wrapper) and prints what happened, one fact a line:
  *   prompt: TEXT          a question (answered from stdin, one line each)
  *   info: TEXT / error: TEXT
- *   auth: RC NAME / open: RC NAME / close: RC NAME
+ *   auth: RC NAME / open: RC NAME / close: RC NAME / chauthtok: RC NAME
  *   open_ms: N            wall time of pam_open_session
  *   env-count: N          then N lines "env: NAME=VALUE", the PAM environment
  *   host: fds=same sigmask=same sigchld=same   (the caller's state kept)
@@ -12,7 +12,9 @@
  *                   [-T SECONDS] [-c ignore|handler] [-U USER2] SERVICE USER
  * STEPS: letters a (auth), s (setcred), d (setcred PAM_DELETE_CRED), o
  * (open), e (print env), w (wait until FILE exists), u (PAM_USER = USER2,
- * as sudo does between auth and session), c (close); default "aoec".
+ * as sudo does between auth and session), c (close), p (chauthtok, as root
+ * does: no old password), P (chauthtok with PAM_CHANGE_EXPIRED_AUTHTOK: the
+ * old password is asked, as for the person); default "aoec".
  * A "w" step gives up after SECONDS (-T, else $PAM_DRIVER_HOLD_SECONDS,
  * else 300) and goes on with the next steps, so a test that never creates
  * FILE leaves no driver behind; the driver also ends when its parent does.
@@ -254,6 +256,11 @@ static int step(pam_handle_t *pamh, char c, const char *wait_file, const char *u
         break;
     case 'e':
         print_env(pamh);
+        break;
+    case 'p':
+    case 'P':
+        rc = pam_chauthtok(pamh, c == 'P' ? PAM_CHANGE_EXPIRED_AUTHTOK : 0);
+        printf("chauthtok: %d %s\n", rc, pam_strerror(pamh, rc));
         break;
     case 'w':
         wait_for(wait_file);
