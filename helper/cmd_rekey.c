@@ -17,6 +17,7 @@
 #include "wipe.h"
 
 #define PAR_REKEYED "Your AWS key store now opens with your new password."
+#define PAR_MALFORMED "the helper got a malformed request: reinstall pam_assume_role"
 #define PAR_REKEY_WRONG "Your AWS key store did not open with the old password and still " \
     "needs the password it was made with: run 'pam-assume-role store-key --rekey'."
 
@@ -40,7 +41,7 @@ static int read_all(int fd, char *buf, size_t cap, size_t *len)
     return 0;
 }
 
-static int send(struct rekey_report *r, const char *result, const char *message)
+static int send_result(struct rekey_report *r, const char *result, const char *message)
 {
     size_t off = 0;
     char line[PAR_MAX_MESSAGE];
@@ -73,12 +74,12 @@ static int rekey(const struct par_context *ctx, const char *old, const char *new
                                 strlen(new), err, sizeof(err));
 
     if (rc == PAR_KS_OK)
-        return send(r, "rekeyed", PAR_REKEYED);
+        return send_result(r, "rekeyed", PAR_REKEYED);
     if (rc == PAR_KS_WRONG)
-        return send(r, "wrong", PAR_REKEY_WRONG);
+        return send_result(r, "wrong", PAR_REKEY_WRONG);
     if (rc == PAR_KS_NONE)
-        return send(r, "none", "");
-    return send(r, "error", err);
+        return send_result(r, "none", "");
+    return send_result(r, "error", err);
 }
 
 static int handle(const struct par_context *ctx, const struct par_msg *req,
@@ -91,14 +92,14 @@ static int handle(const struct par_context *ctx, const struct par_msg *req,
     int kind;
 
     if (user == NULL || strcmp(user, ctx->user) != 0 || old == NULL || new == NULL)
-        return send(r, "error", "the helper got a malformed request: reinstall pam_assume_role");
+        return send_result(r, "error", PAR_MALFORMED);
     kind = par_keystore_probe(ctx->home, ctx->uid, &info, err, sizeof(err));
     if (kind == PAR_KS_NONE)
-        return send(r, "none", "");
+        return send_result(r, "none", "");
     if (kind != PAR_KS_OK)
-        return send(r, "error", err);
+        return send_result(r, "error", err);
     if (!info.login_password)
-        return send(r, "own", "");
+        return send_result(r, "own", "");
     return rekey(ctx, old, new, r);
 }
 
@@ -113,15 +114,15 @@ int par_cmd_pam_rekey(int argc, char **argv)
 
     memset(&ctx, 0, sizeof(ctx));
     if (par_refuse_if_traced(err, sizeof(err)) != 0)
-        return send(&r, "error", err);
+        return send_result(&r, "error", err);
     read_all(STDIN_FILENO, buf, sizeof(buf), &len);
     rc = par_msg_parse(buf, len, &req);
     par_wipe(buf, sizeof(buf));
     if (rc != 0)
-        return send(&r, "error", "the helper got a malformed request: reinstall pam_assume_role");
+        return send_result(&r, "error", PAR_MALFORMED);
     if (par_context_load(&ctx, argc == 3 && strcmp(argv[1], "-c") == 0 ? argv[2]
                          : PAR_CONFIG_PATH, 0, err, sizeof(err)) != 0)
-        rc = send(&r, "error", err);
+        rc = send_result(&r, "error", err);
     else
         rc = handle(&ctx, &req, &r);
     par_msg_free(&req);
