@@ -184,7 +184,8 @@ static bool fits_request(const char *pass)
 }
 
 int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
-                       const struct par_config *cfg, const struct par_person *p, char **pass)
+                       const struct par_config *cfg, const struct par_person *p, bool may_ask,
+                       char **pass)
 {
     enum par_store_kind kind = par_store_probe(pamh, opts, cfg, p);
     int rc;
@@ -194,6 +195,10 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
         return PAR_KEYPASS_NOT_NEEDED;  /* the helper says what is wrong with a bad store */
     if (kind == PAR_STORE_LOGIN && (*pass = persons_password(pamh, p)) != NULL) {
         par_debug(pamh, opts, "key store bound to the login password: no prompt");
+    } else if (!may_ask) {
+        /* Before the password is checked a question would tell who has a store. */
+        par_debug(pamh, opts, "key store passphrase not asked before the password is checked");
+        return PAR_KEYPASS_NOT_NEEDED;
     } else {
         rc = par_ask(pamh, PAR_KEYPASS_PROMPT, pass);
         if (rc != PAM_SUCCESS || *pass == NULL || (*pass)[0] == '\0') {
@@ -213,7 +218,7 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
     return PAR_KEYPASS_GOT;
 }
 
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts)
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask)
 {
     struct par_config cfg;
     struct par_person p;
@@ -223,7 +228,7 @@ int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts)
     if (par_load_config(pamh, opts, &cfg) != 0)
         return PAM_SUCCESS;
     if (par_person_find(pamh, opts, &cfg, &p) == 0) {
-        got = par_keypass_obtain(pamh, opts, &cfg, &p, &pass);
+        got = par_keypass_obtain(pamh, opts, &cfg, &p, may_ask, &pass);
         if (got == PAR_KEYPASS_SKIPPED_BY_PERSON)
             par_code_forget(pamh);  /* without the key the code would be spent for nothing */
         else if (pass != NULL)
