@@ -188,7 +188,7 @@ static int capture_prompt(pam_handle_t *pamh, const struct par_opts *opts)
     par_free_secret(answer);
     par_debug(pamh, opts, "MFA code captured by prompt");
     if (rc == PAM_SUCCESS)
-        rc = par_keypass_capture(pamh, opts);
+        rc = par_keypass_capture(pamh, opts, true);
     return rc == PAM_SUCCESS ? PAM_IGNORE : rc;
 }
 
@@ -278,8 +278,9 @@ static int capture_suffix(pam_handle_t *pamh, const struct par_opts *opts)
         par_log(pamh, LOG_ERR, "cannot hand the password on: %s", pam_strerror(pamh, rc));
         return rc;  /* the password module would see the wrong password: say so */
     }
-    /* Now PAM_AUTHTOK is the password without the code: the store may open with it. */
-    if (code_held(pamh) && par_keypass_capture(pamh, opts) != PAM_SUCCESS)
+    /* Now PAM_AUTHTOK is the password without the code: the store may open with it.
+     * Nothing is asked: the password module after us has not checked it yet. */
+    if (code_held(pamh) && par_keypass_capture(pamh, opts, false) != PAM_SUCCESS)
         par_keypass_forget(pamh);
     return PAM_IGNORE;
 }

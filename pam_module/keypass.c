@@ -196,10 +196,8 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
     if (kind == PAR_STORE_LOGIN && (*pass = persons_password(pamh, p)) != NULL) {
         par_debug(pamh, opts, "key store bound to the login password: no prompt");
     } else if (!may_ask) {
-        /* mode=suffix runs before the password is checked: a question here would tell
-         * anyone typing this account's name that it has a store. The helper says, in the
-         * session (after the password was accepted), that no passphrase came. */
-        par_debug(pamh, opts, "key store with its own passphrase: not asked before the password");
+        /* Before the password is checked a question would tell who has a store. */
+        par_debug(pamh, opts, "key store passphrase not asked before the password is checked");
         return PAR_KEYPASS_NOT_NEEDED;
     } else {
         rc = par_ask(pamh, PAR_KEYPASS_PROMPT, pass);
@@ -220,7 +218,7 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
     return PAR_KEYPASS_GOT;
 }
 
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts)
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask)
 {
     struct par_config cfg;
     struct par_person p;
@@ -230,7 +228,7 @@ int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts)
     if (par_load_config(pamh, opts, &cfg) != 0)
         return PAM_SUCCESS;
     if (par_person_find(pamh, opts, &cfg, &p) == 0) {
-        got = par_keypass_obtain(pamh, opts, &cfg, &p, opts->mode != PAR_MODE_SUFFIX, &pass);
+        got = par_keypass_obtain(pamh, opts, &cfg, &p, may_ask, &pass);
         if (got == PAR_KEYPASS_SKIPPED_BY_PERSON)
             par_code_forget(pamh);  /* without the key the code would be spent for nothing */
         else if (pass != NULL)

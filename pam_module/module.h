@@ -82,13 +82,14 @@ enum par_store_kind { PAR_STORE_NONE, PAR_STORE_LOGIN, PAR_STORE_OWN, PAR_STORE_
 enum par_store_kind par_store_probe(pam_handle_t *pamh, const struct par_opts *opts,
                                     const struct par_config *cfg, const struct par_person *p);
 enum { PAR_KEYPASS_NOT_NEEDED = 0, PAR_KEYPASS_GOT, PAR_KEYPASS_SKIPPED_BY_PERSON };
-/* The passphrase for p's store: the login password, or the prompt when MAY_ASK
- * (not before the password is checked); *pass malloc'd or NULL. */
+/* The passphrase for p's store: the login password or (may_ask) the prompt; *pass
+ * malloc'd or NULL. */
 int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
                        const struct par_config *cfg, const struct par_person *p, bool may_ask,
                        char **pass);
-/* Auth phase, after a code was kept: obtains and keeps the passphrase (or drops the code). */
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts);
+/* Auth phase, after a code was kept: obtains and keeps the passphrase (or drops the code);
+ * may_ask false before the password is checked (suffix mode): the login password only. */
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask);
 char *par_take_keypass(pam_handle_t *pamh);
 void par_keypass_hold(pam_handle_t *pamh);
 void par_keypass_forget(pam_handle_t *pamh);

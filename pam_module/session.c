@@ -265,14 +265,20 @@ static int open_with_code(pam_handle_t *pamh, const struct par_opts *opts,
     return run_open(&o, code, keypass);
 }
 
+/* session_prompt, and not sshd: its conversation refuses prompts in this phase. */
+static bool session_may_ask(pam_handle_t *pamh, const struct par_opts *opts)
+{
+    return opts->session_prompt && !par_service_is_sshd(pamh);
+}
+
 static char *ask_in_session(pam_handle_t *pamh, const struct par_opts *opts,
                             const struct par_config *cfg)
 {
     char prompt[256];
     char *answer = NULL;
 
-    if (!opts->session_prompt || par_service_is_sshd(pamh))
-        return NULL;  /* sshd refuses prompts in the session phase */
+    if (!session_may_ask(pamh, opts))
+        return NULL;
     par_code_prompt(pamh, opts, cfg, prompt, sizeof(prompt));
     if (par_ask(pamh, prompt, &answer) != PAM_SUCCESS || answer == NULL || answer[0] == '\0') {
         par_free_secret(answer);
@@ -346,6 +352,8 @@ static int session_open(pam_handle_t *pamh, const struct par_opts *opts, char *c
     }
     if (code == NULL && (code = ask_in_session(pamh, opts, &cfg)) != NULL && *keypass == NULL)
         *keypass = keypass_in_session(pamh, opts, &cfg, &code);
+    else if (code != NULL && *keypass == NULL && session_may_ask(pamh, opts))
+        *keypass = keypass_in_session(pamh, opts, &cfg, &code);  /* suffix mode's store */
     if (code == NULL) {
         struct par_person p;
 
