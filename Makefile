@@ -136,7 +136,15 @@ $(B)/tests/enosys: tests/tools/enosys.c common/compat.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(SECCOMP_CFLAGS) $(LDFLAGS) -o $@ $< $(SECCOMP_LIBS)
 
-tests-build: all $(UNIT_BIN) $(TOOL_BIN)
+# Shims loaded with LD_PRELOAD by tests (tests/preload/*.c).
+PRELOAD_SRC := $(sort $(wildcard tests/preload/*.c))
+PRELOAD_LIB := $(PRELOAD_SRC:tests/preload/%.c=$(B)/tests/%.so)
+
+$(B)/tests/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+tests-build: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_LIB)
 
 # check and demo first make sure the packages are there (idempotent), then
 # build in a fresh make that sees them.

@@ -323,6 +323,11 @@ static int check_node(int fd, uid_t owner, mode_t kind, off_t maxsize, char *why
                 : SHOWN " is writable by others; run 'chmod 600 " SHOWN "'");
         return -1;
     }
+    /* With "passphrase login" a copy of the file is an offline guess at the password. */
+    if (kind == S_IFREG && (st.st_mode & 077) != 0) {
+        set_why(why, whylen, SHOWN " can be read by others; run 'chmod 600 " SHOWN "'");
+        return -1;
+    }
     if (maxsize >= 0 && st.st_size > maxsize) {
         set_why(why, whylen, SHOWN " is larger than 2048 bytes" REDO);
         return -1;

@@ -87,6 +87,12 @@ size_t par_aws_drop_key_lines(const char *text, size_t len, const char *profile,
     size_t o = 0;
 
     *removed = 0;
+    /* inih skips a UTF-8 byte order mark before the first line: so do we, keeping it. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        memcpy(out, text, 3);
+        o = 3;
+        p += 3;
+    }
     while (p < end) {
         const char *lf = memchr(p, '\n', (size_t)(end - p));
         const char *next = lf != NULL ? lf + 1 : end;
@@ -108,6 +114,7 @@ struct cred_file {
     char *text;
     size_t len;
     mode_t mode;
+    nlink_t nlink;
 };
 
 static void cred_file_free(struct cred_file *f)
@@ -163,6 +170,7 @@ static int check_cred_fd(int fd, uid_t owner, struct cred_file *f, char *err, si
         return -1;
     }
     f->mode = st.st_mode & 07777;
+    f->nlink = st.st_nlink;
     return 0;
 }
 
@@ -269,7 +277,11 @@ int par_aws_remove_keys(const char *home, uid_t owner, const char *profile,
     char *out = NULL;
     size_t n = 0;
 
-    if (rc == 0) {
+    if (rc == 0 && f.nlink > 1) {
+        snprintf(err, errlen, SHOWN " has another name (a hard link) where the plaintext key "
+                 "would stay: remove the other name, then run this again");
+        rc = -1;
+    } else if (rc == 0) {
         out = malloc(f.len + 1);
         if (out == NULL) {
             snprintf(err, errlen, "out of memory reading " SHOWN);

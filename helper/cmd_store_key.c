@@ -104,6 +104,20 @@ static int find_person(struct person *p)
     return 0;
 }
 
+/* Whether the AWS tools' own reading of ~/.aws/credentials still finds a key in PROFILE. */
+static int key_still_readable(const struct person *me, const char *profile)
+{
+    struct par_source_keys keys;
+    char err[PAR_MAX_MESSAGE];
+    int found;
+
+    memset(&keys, 0, sizeof(keys));
+    found = par_aws_read_keys(me->home, me->uid, profile, &keys, err, sizeof(err)) == 0 &&
+            keys.access_key_id != NULL;
+    par_source_keys_free(&keys);
+    return found;
+}
+
 /* --check: what the store holds, never the secret, never a question. */
 static int run_check(const struct person *me)
 {
@@ -120,6 +134,8 @@ static int run_check(const struct person *me)
         return 1;
     }
     plain = par_aws_has_key_lines(me->home, me->uid, info.profile, err, sizeof(err));
+    if (plain == 0 && key_still_readable(me, info.profile))
+        plain = 1;
     snprintf(line, sizeof(line), "key store " STORE_SHOWN ": key %s of profile %s, passphrase: %s; "
              "plaintext key in ~/.aws/credentials [%s]: %s", info.key_id, info.profile,
              info.login_password ? "login password" : "own", info.profile,
@@ -239,7 +255,16 @@ static int offer_removal(const struct person *me, const char *profile, enum plai
         say(err);
         return 1;
     }
-    printf("removed the key lines of [%s] from ~/.aws/credentials\n", profile);
+    if (key_still_readable(me, profile)) {
+        snprintf(err, sizeof(err), "the key of [%s] can still be read from ~/.aws/credentials: "
+                 "remove its aws_access_key_id and aws_secret_access_key lines by hand", profile);
+        say(err);
+        return 1;
+    }
+    if (rc == 1)
+        printf("~/.aws/credentials holds no key lines of [%s]: it is unchanged\n", profile);
+    else
+        printf("removed the key lines of [%s] from ~/.aws/credentials\n", profile);
     return 0;
 }
 

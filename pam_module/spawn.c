@@ -16,6 +16,8 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -145,6 +147,20 @@ static int drop_to(const struct par_person *p, const struct par_child *c)
     if (p->uid != 0 && setuid(0) == 0)
         return -1;  /* root could be regained: never exec like that */
     return 0;
+}
+
+/*
+ * For a child that keeps the host's memory (no exec) while it is the person:
+ * no core file and not dumpable, so the person can neither ptrace it nor make
+ * it dump what sshd, sudo or su hold (root's password under su, host keys).
+ */
+static int drop_to_undumpable(const struct par_person *p, const struct par_child *c)
+{
+    struct rlimit none = { 0, 0 };
+
+    if (setrlimit(RLIMIT_CORE, &none) != 0 || drop_to(p, c) != 0)
+        return -1;
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
 
 /* In the child: tells the parent why there is no exec, and ends. */
@@ -304,6 +320,21 @@ static void wait_exit(pid_t pid, long long deadline)
         close(pfd);
 }
 
+/*
+ * A killed child ends at once unless it is stuck in the kernel (a hard NFS
+ * mount): wait at most a second for it, then leave it rather than the login.
+ */
+static void reap_killed(pid_t pid, int *status)
+{
+    for (int i = 0; i < 100; i++) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+
+        if (r == pid || (r < 0 && errno != EINTR))
+            return;
+        usleep(10000);
+    }
+}
+
 /* Reaps pid by the deadline, killing it at the deadline. */
 static enum par_run_result reap(pid_t pid, long long deadline, enum par_run_result so_far,
                                 int *status)
@@ -321,8 +352,7 @@ static enum par_run_result reap(pid_t pid, long long deadline, enum par_run_resu
             return PAR_RUN_FAILED;
     }
     (void)kill(pid, SIGKILL);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
+    reap_killed(pid, status);
     return PAR_RUN_TIMEOUT;
 }
 
@@ -402,7 +432,7 @@ enum par_run_result par_fork_as(pam_handle_t *pamh, const struct par_person *per
     pid = fork();
     if (pid == 0) {
         reset_signals();
-        _exit(drop_to(person, &child) == 0 && fn(arg) == 0 ? 0 : 1);
+        _exit(drop_to_undumpable(person, &child) == 0 && fn(arg) == 0 ? 0 : 1);
     }
     if (pid > 0)
         res = reap(pid, deadline, PAR_RUN_OK, &status);
