@@ -48,16 +48,23 @@ int par_read_code(const char *prompt, char *buf, size_t cap)
         return read_line(STDIN_FILENO, buf, cap);
     if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
         fd = STDIN_FILENO;
-    if (write(fd, prompt, strlen(prompt)) < 0 || tcgetattr(fd, &old) != 0) {
+    if (tcgetattr(fd, &old) != 0) {
         if (fd != STDIN_FILENO)
             close(fd);
         return -1;
     }
+    /* Echo off before the question shows, so an answer typed at once is kept. */
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
     tcsetattr(fd, TCSAFLUSH, &quiet);
+    if (write(fd, prompt, strlen(prompt)) < 0) {
+        tcsetattr(fd, TCSANOW, &old);
+        if (fd != STDIN_FILENO)
+            close(fd);
+        return -1;
+    }
     rc = read_line(fd, buf, cap);
-    tcsetattr(fd, TCSAFLUSH, &old);
+    tcsetattr(fd, TCSANOW, &old);
     (void)!write(fd, "\n", 1);
     if (fd != STDIN_FILENO)
         close(fd);

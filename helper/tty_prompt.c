@@ -101,7 +101,8 @@ int par_tty_ask(const char *prompt, int echo, char *buf, size_t cap)
 
     if (cap == 0 || par_tty_open() != 0)
         return -1;
-    par_tty_say(prompt);
+    /* Echo off (dropping what was typed before the question) before the question
+     * shows: an answer typed as soon as it appears is never flushed away. */
     if (!echo) {
         if (tcgetattr(tty_fd, &saved) != 0)
             return -1;
@@ -111,9 +112,10 @@ int par_tty_ask(const char *prompt, int echo, char *buf, size_t cap)
         echo_off = 1;
         tcsetattr(tty_fd, TCSAFLUSH, &quiet);
     }
+    par_tty_say(prompt);
     n = read_answer(buf, cap);
     if (!echo) {
-        tcsetattr(tty_fd, TCSAFLUSH, &saved);
+        tcsetattr(tty_fd, TCSANOW, &saved);
         echo_off = 0;
         release_signals();
         par_tty_say("\n");
