@@ -208,29 +208,41 @@ static int open_credentials(const char *home, uid_t owner, struct cred_file *f,
     return rc;
 }
 
+/* F's text without PROFILE's key lines, malloc'd (wipe and free it), in *OUT (*N
+ * bytes, *REMOVED lines dropped): 0, or -1 with ERR. */
+static int drop_keys(const struct cred_file *f, const char *profile, char **out, size_t *n,
+                     unsigned *removed, char *err, size_t errlen)
+{
+    if ((*out = malloc(f->len + 1)) == NULL) {
+        snprintf(err, errlen, "out of memory reading " SHOWN);
+        return -1;
+    }
+    *n = par_aws_drop_key_lines(f->text, f->len, profile, *out, removed);
+    return 0;
+}
+
+static void free_text(char *out, size_t n)
+{
+    if (out != NULL) {
+        par_wipe(out, n);
+        free(out);
+    }
+}
+
 int par_aws_has_key_lines(const char *home, uid_t owner, const char *profile,
                           char *err, size_t errlen)
 {
     struct cred_file f;
     unsigned removed = 0;
     int rc = open_credentials(home, owner, &f, err, errlen);
-    char *out;
+    char *out = NULL;
+    size_t n = 0;
 
-    if (rc == 0) {
-        out = malloc(f.len + 1);
-        if (out == NULL) {
-            rc = -1;
-            snprintf(err, errlen, "out of memory reading " SHOWN);
-        } else {
-            size_t n = par_aws_drop_key_lines(f.text, f.len, profile, out, &removed);
-
-            par_wipe(out, n);
-            free(out);
-            rc = removed > 0 ? 1 : 0;
-        }
-    } else if (rc == 1) {
+    if (rc == 0)
+        rc = drop_keys(&f, profile, &out, &n, &removed, err, errlen) == 0 ? removed > 0 : -1;
+    else if (rc == 1)
         rc = 0;
-    }
+    free_text(out, n);
     cred_file_free(&f);
     return rc;
 }
@@ -282,19 +294,11 @@ int par_aws_remove_keys(const char *home, uid_t owner, const char *profile,
                  "would stay: remove the other name, then run this again");
         rc = -1;
     } else if (rc == 0) {
-        out = malloc(f.len + 1);
-        if (out == NULL) {
-            snprintf(err, errlen, "out of memory reading " SHOWN);
-            rc = -1;
-        } else {
-            n = par_aws_drop_key_lines(f.text, f.len, profile, out, &removed);
+        rc = drop_keys(&f, profile, &out, &n, &removed, err, errlen);
+        if (rc == 0)
             rc = removed == 0 ? 1 : write_replacement(&f, out, n, err, errlen);
-        }
     }
-    if (out != NULL) {
-        par_wipe(out, n);
-        free(out);
-    }
+    free_text(out, n);
     cred_file_free(&f);
     return rc;
 }

@@ -3,7 +3,6 @@
 #include <ini.h>
 #include <limits.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "awsfiles.h"
 #include "valid.h"
 #include "wipe.h"
@@ -25,19 +25,6 @@ struct user_file {
     size_t len;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /*
  * inih copies each line into a heap buffer it frees without wiping. Making
@@ -62,26 +49,26 @@ static int check_opened(int fd, struct user_file *f, uid_t owner, char *err, siz
     struct stat st;
 
     if (fstat(fd, &st) != 0) {
-        set_err(err, errlen, "%s: cannot read it: %s", f->shown, strerror(errno));
+        par_set_err(err, errlen, "%s: cannot read it: %s", f->shown, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s is not a regular file: replace it with a plain text file",
+        par_set_err(err, errlen, "%s is not a regular file: replace it with a plain text file",
                 f->shown);
         return -1;
     }
     if (st.st_uid != owner) {
-        set_err(err, errlen, "%s is owned by uid %u, not by you (uid %u): "
+        par_set_err(err, errlen, "%s is owned by uid %u, not by you (uid %u): "
                 "copy it into a file of your own", f->shown, (unsigned)st.st_uid,
                 (unsigned)owner);
         return -1;
     }
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        set_err(err, errlen, "%s is writable by others: chmod go-w %s", f->shown, f->shown);
+        par_set_err(err, errlen, "%s is writable by others: chmod go-w %s", f->shown, f->shown);
         return -1;
     }
     if (st.st_size > PAR_AWSFILE_MAX) {
-        set_err(err, errlen, "%s is larger than %d KiB: it cannot be an AWS file; fix it",
+        par_set_err(err, errlen, "%s is larger than %d KiB: it cannot be an AWS file; fix it",
                 f->shown, PAR_AWSFILE_MAX / 1024);
         return -1;
     }
@@ -94,7 +81,7 @@ static int read_bounded(int fd, struct user_file *f, char *err, size_t errlen)
     size_t cap = PAR_AWSFILE_MAX + 1;
 
     if ((f->text = malloc(cap + 1)) == NULL) {
-        set_err(err, errlen, "%s: out of memory", f->shown);
+        par_set_err(err, errlen, "%s: out of memory", f->shown);
         return -1;
     }
     f->len = 0;
@@ -103,21 +90,21 @@ static int read_bounded(int fd, struct user_file *f, char *err, size_t errlen)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            set_err(err, errlen, "%s: cannot read it: %s", f->shown, strerror(errno));
+            par_set_err(err, errlen, "%s: cannot read it: %s", f->shown, strerror(errno));
             return -1;
         }
         if (r == 0)
             break;
         f->len += (size_t)r;
         if (f->len >= cap) {
-            set_err(err, errlen, "%s is larger than %d KiB: it cannot be an AWS file; fix it",
+            par_set_err(err, errlen, "%s is larger than %d KiB: it cannot be an AWS file; fix it",
                     f->shown, PAR_AWSFILE_MAX / 1024);
             return -1;
         }
     }
     f->text[f->len] = '\0';
     if (memchr(f->text, '\0', f->len) != NULL) {
-        set_err(err, errlen, "%s holds a NUL byte: it must be a text file", f->shown);
+        par_set_err(err, errlen, "%s holds a NUL byte: it must be a text file", f->shown);
         return -1;
     }
     return 0;
@@ -141,12 +128,12 @@ static int read_user_file(const char *home, const char *name, uid_t owner,
     int fd, n;
 
     if (home == NULL || home[0] != '/') {
-        set_err(err, errlen, "%s: your home folder is not known; check your account", f->shown);
+        par_set_err(err, errlen, "%s: your home folder is not known; check your account", f->shown);
         return -1;
     }
     n = snprintf(path, sizeof(path), "%s/.aws/%s", home, name);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        set_err(err, errlen, "%s: the path is too long", f->shown);
+        par_set_err(err, errlen, "%s: the path is too long", f->shown);
         return -1;
     }
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -154,10 +141,10 @@ static int read_user_file(const char *home, const char *name, uid_t owner,
         if (errno == ENOENT || errno == ENOTDIR)
             return 1;
         if (errno == ELOOP)
-            set_err(err, errlen, "%s is a symbolic link: replace it with the file itself",
+            par_set_err(err, errlen, "%s is a symbolic link: replace it with the file itself",
                     f->shown);
         else
-            set_err(err, errlen, "%s cannot be opened: %s", f->shown, strerror(errno));
+            par_set_err(err, errlen, "%s cannot be opened: %s", f->shown, strerror(errno));
         return -1;
     }
     if (check_opened(fd, f, owner, err, errlen) != 0 || read_bounded(fd, f, err, errlen) != 0) {
@@ -213,19 +200,19 @@ static int check_keys(const struct keys_parse *kp, const char *shown, char *err,
     const char *p = kp->profile;
 
     if (!kp->section_seen) {
-        set_err(err, errlen, "%s has no [%s] profile: add your access key under [%s] "
+        par_set_err(err, errlen, "%s has no [%s] profile: add your access key under [%s] "
                 "(see INSTALL)", shown, p, p);
     } else if (k->access_key_id == NULL || k->secret_access_key == NULL) {
-        set_err(err, errlen, "%s [%s] has no %s: add it under [%s] (see INSTALL)", shown, p,
+        par_set_err(err, errlen, "%s [%s] has no %s: add it under [%s] (see INSTALL)", shown, p,
                 k->access_key_id == NULL ? "aws_access_key_id" : "aws_secret_access_key", p);
     } else if (!par_valid_access_key_id(k->access_key_id)) {
-        set_err(err, errlen, "%s [%s]: aws_access_key_id has characters an access key never "
+        par_set_err(err, errlen, "%s [%s]: aws_access_key_id has characters an access key never "
                 "has: copy it again from the IAM console", shown, p);
     } else if (!par_valid_secret_key(k->secret_access_key)) {
-        set_err(err, errlen, "%s [%s]: aws_secret_access_key has characters a secret key "
+        par_set_err(err, errlen, "%s [%s]: aws_secret_access_key has characters a secret key "
                 "never has: copy it again from the IAM console", shown, p);
     } else if (k->session_token != NULL && !par_valid_session_token(k->session_token)) {
-        set_err(err, errlen, "%s [%s]: aws_session_token is not a session token: remove it "
+        par_set_err(err, errlen, "%s [%s]: aws_session_token is not a session token: remove it "
                 "(long-term keys have none)", shown, p);
     } else {
         return 0;
@@ -238,13 +225,13 @@ static void parse_error(int rc, const char *shown, const char *duplicate, char *
                         size_t errlen)
 {
     if (duplicate != NULL)
-        set_err(err, errlen, "%s:%d: %s is set twice in this profile: keep one", shown, rc,
+        par_set_err(err, errlen, "%s:%d: %s is set twice in this profile: keep one", shown, rc,
                 duplicate);
     else if (rc > 0)
-        set_err(err, errlen, "%s:%d: this line cannot be parsed: fix it "
+        par_set_err(err, errlen, "%s:%d: this line cannot be parsed: fix it "
                 "(only [SECTION] headers, KEY = VALUE lines and # comments)", shown, rc);
     else
-        set_err(err, errlen, "%s: out of memory", shown);
+        par_set_err(err, errlen, "%s: out of memory", shown);
 }
 
 int par_aws_read_keys(const char *home, uid_t owner, const char *profile,
@@ -257,7 +244,7 @@ int par_aws_read_keys(const char *home, uid_t owner, const char *profile,
     memset(keys, 0, sizeof(*keys));
     rc = read_user_file(home, "credentials", owner, &f, err, errlen);
     if (rc == 1)
-        set_err(err, errlen, "~/.aws/credentials not found: create it with your access key "
+        par_set_err(err, errlen, "~/.aws/credentials not found: create it with your access key "
                 "under [%s] (see INSTALL)", profile);
     if (rc != 0)
         return -1;
@@ -361,7 +348,7 @@ static int check_profile(struct profile_parse *pp, char *err, size_t errlen)
     }
     if (bad == NULL)
         return 0;
-    set_err(err, errlen, "~/.aws/config [profile %s]: %s is not valid: it must be %s",
+    par_set_err(err, errlen, "~/.aws/config [profile %s]: %s is not valid: it must be %s",
             pp->name, bad, want);
     return -1;
 }

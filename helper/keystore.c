@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "errmsg.h"
 #include "fdio.h"
 #include "keystore.h"
 #include "valid.h"
@@ -21,19 +21,6 @@
 #define WRONG_PASS SHOWN " does not open with that passphrase (wrong, or the file was altered); " \
     "try again, or remove it and run 'pam-assume-role store-key'"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int par_keystore_probe(const char *home, uid_t owner, struct par_keystore_file *info,
                        char *err, size_t errlen)
@@ -124,14 +111,14 @@ static int decrypt_store(const char *buf, const struct par_keystore_file *info, 
     int rc = PAR_KS_WRONG;
 
     if (derive_key(info, pass, passlen, key) != 0) {
-        set_err(err, errlen, "the passphrase key for " SHOWN " cannot be derived (out of memory?); "
+        par_set_err(err, errlen, "the passphrase key for " SHOWN " cannot be derived (out of memory?); "
                 "try again");
         return PAR_KS_ERROR;
     }
     if (gcm_open(info, buf, user, key, plain, sizeof(plain)) != 0)
-        set_err(err, errlen, "%s", WRONG_PASS);
+        par_set_err(err, errlen, "%s", WRONG_PASS);
     else if (!par_valid_secret_key(plain)) {
-        set_err(err, errlen, SHOWN " holds a secret key of the wrong shape; remove it and "
+        par_set_err(err, errlen, SHOWN " holds a secret key of the wrong shape; remove it and "
                 "run 'pam-assume-role store-key'");
         rc = PAR_KS_ERROR;
     } else {
@@ -140,7 +127,7 @@ static int decrypt_store(const char *buf, const struct par_keystore_file *info, 
         rc = PAR_KS_OK;
         if (keys->access_key_id == NULL || keys->secret_access_key == NULL) {
             par_source_keys_free(keys);
-            set_err(err, errlen, "out of memory opening " SHOWN "; try again");
+            par_set_err(err, errlen, "out of memory opening " SHOWN "; try again");
             rc = PAR_KS_ERROR;
         }
     }
@@ -160,7 +147,7 @@ int par_keystore_open(const char *home, uid_t owner, const char *user,
     memset(keys, 0, sizeof(*keys));
     memset(info, 0, sizeof(*info));
     if (!valid_user(user) || pass == NULL) {
-        set_err(err, errlen, "no account name or passphrase to open " SHOWN " with");
+        par_set_err(err, errlen, "no account name or passphrase to open " SHOWN " with");
         return PAR_KS_ERROR;
     }
     rc = par_keystore_read(home, owner, buf, sizeof(buf), &len, err, errlen);
@@ -200,11 +187,11 @@ static int open_folder(const char *home, uid_t owner, char *err, size_t errlen)
     struct stat st;
 
     if (homefd < 0) {
-        set_err(err, errlen, "your home folder %s cannot be opened: %s", home, strerror(errno));
+        par_set_err(err, errlen, "your home folder %s cannot be opened: %s", home, strerror(errno));
         return -1;
     }
     if (mkdirat(homefd, PAR_KEYSTORE_DIR, 0700) != 0 && errno != EEXIST) {
-        set_err(err, errlen, "~/" PAR_KEYSTORE_DIR " cannot be made: %s; check your home folder",
+        par_set_err(err, errlen, "~/" PAR_KEYSTORE_DIR " cannot be made: %s; check your home folder",
                 strerror(errno));
         close(homefd);
         return -1;
@@ -212,7 +199,7 @@ static int open_folder(const char *home, uid_t owner, char *err, size_t errlen)
     dfd = openat(homefd, PAR_KEYSTORE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     close(homefd);
     if (dfd < 0 || fstat(dfd, &st) != 0 || st.st_uid != owner || (st.st_mode & 077) != 0) {
-        set_err(err, errlen, "~/" PAR_KEYSTORE_DIR " is a link, not yours or not 0700; "
+        par_set_err(err, errlen, "~/" PAR_KEYSTORE_DIR " is a link, not yours or not 0700; "
                 "remove it and run 'pam-assume-role store-key' again");
         if (dfd >= 0)
             close(dfd);
@@ -232,7 +219,7 @@ static int replace_file(const char *home, uid_t owner, const char *text, size_t 
     if (dfd < 0)
         return -1;
     if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        set_err(err, errlen, "no random bytes for a temporary name; try again");
+        par_set_err(err, errlen, "no random bytes for a temporary name; try again");
         close(dfd);
         return -1;
     }
@@ -240,7 +227,7 @@ static int replace_file(const char *home, uid_t owner, const char *text, size_t 
              rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        set_err(err, errlen, "~/" PAR_KEYSTORE_DIR " cannot be written: %s", strerror(errno));
+        par_set_err(err, errlen, "~/" PAR_KEYSTORE_DIR " cannot be written: %s", strerror(errno));
         close(dfd);
         return -1;
     }
@@ -251,7 +238,7 @@ static int replace_file(const char *home, uid_t owner, const char *text, size_t 
             rc = 0;
     }
     if (rc != 0) {
-        set_err(err, errlen, SHOWN " cannot be written: %s; check free space", strerror(errno));
+        par_set_err(err, errlen, SHOWN " cannot be written: %s; check free space", strerror(errno));
         if (fd >= 0)
             close(fd);
         unlinkat(dfd, tmp, 0);
@@ -265,18 +252,18 @@ static int check_write_args(const char *user, const char *profile, const char *k
                             char *err, size_t errlen)
 {
     if (!valid_user(user) || profile == NULL || !par_valid_profile_name(profile)) {
-        set_err(err, errlen, "a key store needs an account name and a profile name "
+        par_set_err(err, errlen, "a key store needs an account name and a profile name "
                 "[A-Za-z0-9_.@+=,-]{1,64}");
         return -1;
     }
     if (key_id == NULL || !par_valid_access_key_id(key_id) || secret == NULL
         || !par_valid_secret_key(secret)) {
-        set_err(err, errlen, "that access key id or secret key is not of AWS's form; "
+        par_set_err(err, errlen, "that access key id or secret key is not of AWS's form; "
                 "copy them again from the AWS console");
         return -1;
     }
     if (pass == NULL || passlen == 0) {
-        set_err(err, errlen, "an empty passphrase cannot protect a key store; choose one");
+        par_set_err(err, errlen, "an empty passphrase cannot protect a key store; choose one");
         return -1;
     }
     return 0;
@@ -296,7 +283,7 @@ int par_keystore_write_cost(const char *home, uid_t owner, const char *user,
     if (check_write_args(user, profile, key_id, secret, pass, passlen, err, errlen) != 0)
         return PAR_KS_ERROR;
     if (!par_keystore_kdf_ok(n, r, p)) {
-        set_err(err, errlen, "scrypt cost outside N 2^14..2^20, r 1..32, p 1..4, 256 MiB");
+        par_set_err(err, errlen, "scrypt cost outside N 2^14..2^20, r 1..32, p 1..4, 256 MiB");
         return PAR_KS_ERROR;
     }
     memset(&f, 0, sizeof(f));
@@ -308,11 +295,11 @@ int par_keystore_write_cost(const char *home, uid_t owner, const char *user,
     f.r = r;
     f.p = p;
     if (RAND_bytes(f.salt, sizeof(f.salt)) != 1 || RAND_bytes(f.nonce, sizeof(f.nonce)) != 1)
-        set_err(err, errlen, "no random bytes for the key store; try again");
+        par_set_err(err, errlen, "no random bytes for the key store; try again");
     else if (derive_key(&f, pass, passlen, key) != 0)
-        set_err(err, errlen, "the passphrase key cannot be derived (out of memory?); try again");
+        par_set_err(err, errlen, "the passphrase key cannot be derived (out of memory?); try again");
     else if ((len = seal(&f, user, secret, key, text, sizeof(text))) < 0)
-        set_err(err, errlen, "the key store cannot be encrypted; try again");
+        par_set_err(err, errlen, "the key store cannot be encrypted; try again");
     OPENSSL_cleanse(key, sizeof(key));
     if (len < 0 || replace_file(home, owner, text, (size_t)len, err, errlen) != 0)
         return PAR_KS_ERROR;

@@ -1,29 +1,16 @@
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "partition.h"
 #include "resolve.h"
 #include "template.h"
 #include "valid.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void known_environments(const struct par_config *cfg, char *buf, size_t len)
 {
@@ -44,7 +31,7 @@ static int profile_name(const struct par_config *cfg, const char *user, const ch
                         char out[PAR_MAX_PROFILE_NAME + 1], char *err, size_t errlen)
 {
     if (par_profile_name(cfg->profile_template, user, env, out) != 0) {
-        set_err(err, errlen, "profile_template in %s does not give a usable profile name for "
+        par_set_err(err, errlen, "profile_template in %s does not give a usable profile name for "
                 "\"%s\": ask an admin to fix it (check-config)", cfg->path, env);
         return -1;
     }
@@ -56,7 +43,7 @@ static int dup_into(char **slot, const char *value, char *err, size_t errlen)
     if (value == NULL)
         return 0;
     if ((*slot = strdup(value)) == NULL) {
-        set_err(err, errlen, "out of memory");
+        par_set_err(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -69,7 +56,7 @@ static int resolve_role(const struct par_config *cfg, const struct par_environme
     const char *arn = env != NULL && env->role_arn != NULL ? env->role_arn : prof->role_arn;
 
     if (arn == NULL) {
-        set_err(err, errlen, "no role for environment \"%s\": add role_arn = "
+        par_set_err(err, errlen, "no role for environment \"%s\": add role_arn = "
                 "arn:aws:iam::ACCOUNT:role/NAME under [profile %s] in ~/.aws/config, "
                 "or ask an admin to set it in %s", t->environment, t->profile, cfg->path);
         return -1;
@@ -86,7 +73,7 @@ static int mfa_from_template(const struct par_config *cfg, const char *user,
 
     if (par_expand_template(cfg->mfa_serial_template, &v, serial, sizeof(serial)) != 0 ||
         !par_valid_mfa_serial(serial)) {
-        set_err(err, errlen, "mfa_serial_template in %s does not give a valid MFA device "
+        par_set_err(err, errlen, "mfa_serial_template in %s does not give a valid MFA device "
                 "ARN for \"%s\": add mfa_serial under [profile %s] in ~/.aws/config, "
                 "or ask an admin to fix it", cfg->path, user, t->profile);
         return -1;
@@ -121,7 +108,7 @@ static int resolve_mfa(const struct par_config *cfg, const char *user, const cha
     par_aws_profile_free(&source);
     if (cfg->mfa_serial_template != NULL)
         return mfa_from_template(cfg, user, t, err, errlen);
-    set_err(err, errlen, "no MFA device known for %s: add mfa_serial = "
+    par_set_err(err, errlen, "no MFA device known for %s: add mfa_serial = "
             "arn:aws:iam::ACCOUNT:mfa/NAME under [profile %s] in ~/.aws/config, "
             "or ask an admin to add you to users in %s", user, t->profile, cfg->path);
     return -1;
@@ -154,7 +141,7 @@ static int check_profile_arn(const char *from, const char *what, const char *arn
 
     if (from == NULL || par_check_arn_partition(what, arn, t->region, why, sizeof(why)) == 0)
         return 0;
-    set_err(err, errlen, "~/.aws/config [profile %s]: %s", from, why);
+    par_set_err(err, errlen, "~/.aws/config [profile %s]: %s", from, why);
     return -1;
 }
 
@@ -182,7 +169,7 @@ static int resolve_with_profile(const struct par_config *cfg, const char *user,
         return -1;
     if (env == NULL && !prof.found) {
         known_environments(cfg, known, sizeof(known));
-        set_err(err, errlen, "unknown environment \"%s\": known environments are %s "
+        par_set_err(err, errlen, "unknown environment \"%s\": known environments are %s "
                 "(or add [profile %s] to ~/.aws/config)", t->environment, known, t->profile);
     } else if (resolve_role(cfg, env, &prof, t, err, errlen) == 0 &&
                resolve_mfa(cfg, user, home, &prof, t, &mfa_from, err, errlen) == 0 &&
@@ -202,7 +189,7 @@ int par_resolve_target(const struct par_config *cfg, const char *user, const cha
 
     memset(out, 0, sizeof(*out));
     if (!par_valid_env_name(environment)) {
-        set_err(err, errlen, "\"%.40s\" is not an environment name: use lower-case letters, "
+        par_set_err(err, errlen, "\"%.40s\" is not an environment name: use lower-case letters, "
                 "digits, _ or -", environment ? environment : "");
         return -1;
     }
