@@ -111,25 +111,11 @@ static int keep_data(pam_handle_t *pamh, const char *pass)
     return rc;
 }
 
-static int keep_env(pam_handle_t *pamh, const char *pass)
-{
-    size_t n = sizeof(PAR_KEYPASS_VAR) + strlen(pass) + 1;
-    char *entry = malloc(n);
-    int rc;
-
-    if (entry == NULL)
-        return PAM_BUF_ERR;
-    snprintf(entry, n, "%s=%s", PAR_KEYPASS_VAR, pass);
-    rc = pam_putenv(pamh, entry);
-    par_wipe(entry, n);
-    free(entry);
-    return rc;
-}
 
 static int keep_keypass(pam_handle_t *pamh, const char *pass)
 {
     par_keypass_forget(pamh);
-    return par_service_is_sshd(pamh) ? keep_env(pamh, pass) : keep_data(pamh, pass);
+    return par_service_is_sshd(pamh) ? par_put_var(pamh, PAR_KEYPASS_VAR, pass) : keep_data(pamh, pass);
 }
 
 void par_keypass_hold(pam_handle_t *pamh)

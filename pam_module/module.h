@@ -82,6 +82,8 @@ enum par_store_kind { PAR_STORE_NONE, PAR_STORE_LOGIN, PAR_STORE_OWN, PAR_STORE_
 enum par_store_kind par_store_probe(pam_handle_t *pamh, const struct par_opts *opts,
                                     const struct par_config *cfg, const struct par_person *p);
 enum { PAR_KEYPASS_NOT_NEEDED = 0, PAR_KEYPASS_GOT, PAR_KEYPASS_SKIPPED_BY_PERSON };
+/* pam_putenv("NAME=VALUE"), the joined copy wiped after. */
+int par_put_var(pam_handle_t *pamh, const char *name, const char *value);
 /* The passphrase for p's store: the login password or (may_ask) the prompt; *pass
  * malloc'd or NULL. */
 int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,

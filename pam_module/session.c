@@ -89,7 +89,7 @@ static int fail_exec(const struct par_open *o, const struct par_run *run)
     return fail(o, msg, NULL, detail);
 }
 
-static int put_var(pam_handle_t *pamh, const char *name, const char *value)
+int par_put_var(pam_handle_t *pamh, const char *name, const char *value)
 {
     size_t n = strlen(name) + strlen(value) + 2;
     char *entry = malloc(n);
@@ -125,7 +125,7 @@ static int export(pam_handle_t *pamh, const struct par_report *r)
     int rc = dir == NULL ? PAM_BUF_ERR : PAM_SUCCESS;
 
     for (size_t i = 0; rc == PAM_SUCCESS && i < sizeof(values) / sizeof(values[0]); i++)
-        rc = put_var(pamh, par_exported[i], values[i]);
+        rc = par_put_var(pamh, par_exported[i], values[i]);
     if (rc == PAM_SUCCESS)
         rc = pam_set_data(pamh, PAR_DIR_DATA, dir, free_data);
     if (rc != PAM_SUCCESS) {
