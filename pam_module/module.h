@@ -107,6 +107,8 @@ struct par_person {
 
 int par_person_find(pam_handle_t *pamh, const struct par_opts *opts,
                     const struct par_config *cfg, struct par_person *p);
+/* PAM_USER is p (not root or a target account under su/sudo). */
+bool par_session_is_persons(pam_handle_t *pamh, const struct par_person *p);
 /*
  * The session's account (PAM_USER, its name into target) may hold p's
  * credentials: it is p, root, or listed in target_accounts.
@@ -239,6 +241,16 @@ int par_chauthtok(pam_handle_t *pamh, int flags, const struct par_opts *opts);
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts);
 /* Removes the exported variables from the PAM environment. */
 void par_drop_vars(pam_handle_t *pamh);
+
+/* desktop.c: graphical logins (and all, with secrets_in_environment = "never")
+ * get the folder's AWS files in their PAM environment instead of the keys. */
+bool par_login_is_graphical(pam_handle_t *pamh, const struct par_config *cfg);
+bool par_keys_in_environment(pam_handle_t *pamh, const struct par_config *cfg);
+/* AWS_CONFIG_FILE=DIR/config, AWS_SHARED_CREDENTIALS_FILE=DIR/credentials, in a
+ * session of the folder's owner only (for anyone else they would name files the
+ * person writes: a credential_process line would run as root or the target). */
+int par_export_aws_files(pam_handle_t *pamh, const struct par_person *p, const char *dir);
+void par_drop_aws_files(pam_handle_t *pamh);
 
 /* empty.c: a session without credentials still gets its (empty) folder. */
 void par_session_leave_empty(pam_handle_t *pamh, const struct par_opts *opts,

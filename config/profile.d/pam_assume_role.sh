@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # /etc/profile.d/pam_assume_role.sh: AWS credentials of this login in every shell.
 #
-# pam_assume_role puts the credentials in the login's environment and in
+# pam_assume_role puts the credentials in the login's environment (not for
+# a desktop login, see secrets_in_environment) and in
 # $PAM_ASSUME_ROLE_DIR/env. This hook (any POSIX sh at start; bash and zsh
 # at every prompt):
 #  - in a shell of the folder's owner: loads the env file at shell start
@@ -452,6 +453,15 @@ __par_start() {
     else
         __par_mode=foreign
         __par_expiry
+        # A login that keeps the keys out of its environment
+        # (secrets_in_environment): root's shell asks the helper at once.
+        # shellcheck disable=SC3028  # bash and zsh alone set EUID
+        if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ "${EUID:-}" = 0 ]; then
+            __par_now
+            if __par_ask_helper or-default; then
+                __par_commit
+            fi
+        fi
     fi
     if [ -n "${ZSH_VERSION:-}" ]; then
         zmodload zsh/datetime 2>/dev/null || :
