@@ -385,7 +385,8 @@ static int session_open(pam_handle_t *pamh, const struct par_opts *opts, char *c
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
 {
     /* Both removed from where auth left them, used or not. */
-    char *code = par_take_code(pamh), *keypass = par_take_keypass(pamh);
+    char *code = par_secret_take(pamh, &par_code_secret);
+    char *keypass = par_secret_take(pamh, &par_keypass_secret);
     int rc = session_open(pamh, opts, code, &keypass);
 
     par_free_secret(keypass);
