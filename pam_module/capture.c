@@ -47,22 +47,17 @@ static bool same_secret(const char *a, const char *b)
     return diff == 0;
 }
 
-static int capture_prompt(pam_handle_t *pamh, const struct par_opts *opts)
+static int prompt_for_code(pam_handle_t *pamh, const struct par_opts *opts,
+                           const struct par_config *cfg)
 {
-    struct par_config cfg;
     const void *password = NULL;
     char prompt[256];
     char *answer = NULL;
     int rc;
 
-    if (par_load_config(pamh, opts, &cfg) != 0)
-        return PAM_IGNORE;  /* no credentials possible: do not ask for a code */
-    if (!code_can_be_used(pamh, opts, &cfg)) {
-        par_config_free(&cfg);
+    if (!code_can_be_used(pamh, opts, cfg))
         return PAM_IGNORE;
-    }
-    par_code_prompt(pamh, opts, &cfg, prompt, sizeof(prompt));
-    par_config_free(&cfg);
+    par_code_prompt(pamh, opts, cfg, prompt, sizeof(prompt));
     rc = par_ask(pamh, prompt, &answer);
     if (rc != PAM_SUCCESS || answer == NULL || answer[0] == '\0') {
         par_debug(pamh, opts, "no MFA code given (%s)",
@@ -88,8 +83,20 @@ static int capture_prompt(pam_handle_t *pamh, const struct par_opts *opts)
     par_free_secret(answer);
     par_debug(pamh, opts, "MFA code captured by prompt");
     if (rc == PAM_SUCCESS)
-        rc = par_keypass_capture(pamh, opts, true);
+        rc = par_keypass_capture(pamh, opts, cfg, true);
     return rc == PAM_SUCCESS ? PAM_IGNORE : rc;
+}
+
+static int capture_prompt(pam_handle_t *pamh, const struct par_opts *opts)
+{
+    struct par_config cfg;
+    int rc;
+
+    if (par_load_config(pamh, opts, &cfg) != 0)
+        return PAM_IGNORE;  /* no credentials possible: do not ask for a code */
+    rc = prompt_for_code(pamh, opts, &cfg);
+    par_config_free(&cfg);
+    return rc;
 }
 
 /* "hunter2123456": the last six digits are the code when something precedes them. */
@@ -109,26 +116,18 @@ static bool says_no_code(const char *password)
            strspn(password + n - PAR_CODE_LEN - 1, "0123456789") == PAR_CODE_LEN;
 }
 
-/* A suffix-mode code goes nowhere when the session's account may not hold it. */
-static bool suffix_code_wanted(pam_handle_t *pamh, const struct par_opts *opts)
-{
-    struct par_config cfg;
-    bool wanted;
-
-    if (par_load_config(pamh, opts, &cfg) != 0)
-        return true;  /* the session phase says the configuration is unreadable */
-    wanted = code_can_be_used(pamh, opts, &cfg);
-    par_config_free(&cfg);
-    return wanted;
-}
-
-/* Cuts the code off the end of password (in place); keeps it when wanted. */
-static int split_code(pam_handle_t *pamh, const struct par_opts *opts, char *password)
+/*
+ * Cuts the code off the end of password (in place); keeps it unless the
+ * session's account may not hold it (cfg NULL: the configuration is
+ * unreadable, which the session phase says).
+ */
+static int split_code(pam_handle_t *pamh, const struct par_opts *opts,
+                      const struct par_config *cfg, char *password)
 {
     size_t n = strlen(password);
     int rc = PAM_SUCCESS;
 
-    if (suffix_code_wanted(pamh, opts)) {
+    if (cfg == NULL || code_can_be_used(pamh, opts, cfg)) {
         rc = par_secret_keep(pamh, &par_code_secret, password + n - PAR_CODE_LEN);
         par_tell(pamh, PAM_TEXT_INFO, PAR_SUFFIX_HINT);
         par_debug(pamh, opts, "MFA code taken from the end of the password");
@@ -140,7 +139,8 @@ static int split_code(pam_handle_t *pamh, const struct par_opts *opts, char *pas
     return rc;
 }
 
-static int capture_suffix(pam_handle_t *pamh, const struct par_opts *opts)
+static int suffix_with(pam_handle_t *pamh, const struct par_opts *opts,
+                       const struct par_config *cfg)
 {
     const void *item = NULL;
     char *password = NULL;
@@ -165,7 +165,7 @@ static int capture_suffix(pam_handle_t *pamh, const struct par_opts *opts)
         changed = true;
         par_debug(pamh, opts, "six digits and a space: the password, no MFA code");
     } else if (ends_with_code(password)) {
-        rc = split_code(pamh, opts, password);
+        rc = split_code(pamh, opts, cfg, password);
         changed = true;
     } else {
         par_debug(pamh, opts, "the password does not end with an MFA code");
@@ -180,9 +180,21 @@ static int capture_suffix(pam_handle_t *pamh, const struct par_opts *opts)
     }
     /* Now PAM_AUTHTOK is the password without the code: the store may open with it.
      * Nothing is asked: the password module after us has not checked it yet. */
-    if (par_secret_held(pamh, &par_code_secret) && par_keypass_capture(pamh, opts, false) != PAM_SUCCESS)
+    if (cfg != NULL && par_secret_held(pamh, &par_code_secret) &&
+        par_keypass_capture(pamh, opts, cfg, false) != PAM_SUCCESS)
         par_secret_forget(pamh, &par_keypass_secret);
     return PAM_IGNORE;
+}
+
+static int capture_suffix(pam_handle_t *pamh, const struct par_opts *opts)
+{
+    struct par_config cfg;
+    bool loaded = par_load_config(pamh, opts, &cfg) == 0;
+    int rc = suffix_with(pamh, opts, loaded ? &cfg : NULL);
+
+    if (loaded)
+        par_config_free(&cfg);
+    return rc;
 }
 
 int par_capture(pam_handle_t *pamh, const struct par_opts *opts)

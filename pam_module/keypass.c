@@ -129,23 +129,20 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
     return PAR_KEYPASS_GOT;
 }
 
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask)
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts,
+                        const struct par_config *cfg, bool may_ask)
 {
-    struct par_config cfg;
     struct par_person p;
     char *pass = NULL;
     int rc = PAM_SUCCESS, got;
 
-    if (par_load_config(pamh, opts, &cfg) != 0)
-        return PAM_SUCCESS;
-    if (par_person_find(pamh, opts, &cfg, &p) == 0) {
-        got = par_keypass_obtain(pamh, opts, &cfg, &p, may_ask, &pass);
+    if (par_person_find(pamh, opts, cfg, &p) == 0) {
+        got = par_keypass_obtain(pamh, opts, cfg, &p, may_ask, &pass);
         if (got == PAR_KEYPASS_SKIPPED_BY_PERSON)
             par_secret_forget(pamh, &par_code_secret);  /* the code would be spent for nothing */
         else if (pass != NULL)
             rc = par_secret_keep(pamh, &par_keypass_secret, pass);
     }
     par_free_secret(pass);
-    par_config_free(&cfg);
     return rc;
 }

@@ -103,7 +103,8 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
                        char **pass);
 /* Auth phase, after a code was kept: obtains and keeps the passphrase (or drops the code);
  * may_ask false before the password is checked (suffix mode): the login password only. */
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask);
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts,
+                        const struct par_config *cfg, bool may_ask);
 
 /* person.c: whose credentials. */
 struct par_person {
