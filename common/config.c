@@ -726,6 +726,13 @@ static const char *check_service_name(const char *v)
     return NULL;
 }
 
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
 /* NAME = [ "a", "b" ]; each entry checked, duplicates refused. */
 static void parse_name_list(struct checker *ck, const config_setting_t *root, const char *name,
                             value_check check, char ***out, size_t *n_out)
@@ -769,11 +776,19 @@ static void parse_recipients(struct checker *ck, const config_setting_t *root,
                     &cfg->n_invoker_services);
 }
 
-static void free_list(char **list, size_t n)
+/* graphical_services: the admin's list replaces the default one; [] lists none. */
+static void parse_graphical_services(struct checker *ck, const config_setting_t *root,
+                                     struct par_config *cfg)
 {
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
+    const config_setting_t *s = config_setting_get_member(root, "graphical_services");
+
+    if (s == NULL)
+        return;
+    free_list(cfg->graphical_services, cfg->n_graphical_services);
+    cfg->graphical_services = NULL;
+    cfg->n_graphical_services = 0;
+    parse_name_list(ck, root, "graphical_services", check_service_name,
+                    &cfg->graphical_services, &cfg->n_graphical_services);
 }
 
 /* ---- Top level -------------------------------------------------------------- */
@@ -785,10 +800,25 @@ static const char *const top_level_names[] = {
     "session_duration", "renew_before_seconds", "login_environments", "on_failure", "source_identity", "tags",
     "no_code_hint", "key_store_hint", "environments", "users",
     "target_accounts", "invoker_services",
+    "secrets_in_environment", "graphical_services",
     "user_dir_size_kb", "user_dir_inodes",
     "hook_timeout_ms",
     NULL
 };
+
+/* The display managers' PAM services on Debian: LightDM, GDM, SDDM. */
+static int default_graphical_services(struct par_config *cfg)
+{
+    static const char *const names[] = { "lightdm", "gdm-password", "sddm" };
+    size_t n = sizeof(names) / sizeof(names[0]);
+
+    if ((cfg->graphical_services = calloc(n, sizeof(char *))) == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((cfg->graphical_services[cfg->n_graphical_services++] = strdup(names[i])) == NULL)
+            return -1;
+    return 0;
+}
 
 static int set_defaults(struct par_config *cfg, const char *path)
 {
@@ -811,6 +841,9 @@ static int set_defaults(struct par_config *cfg, const char *path)
     cfg->user_dir_size_kb = PAR_USER_DIR_SIZE_KB;
     cfg->user_dir_inodes = PAR_USER_DIR_INODES;
     cfg->hook_timeout_ms = PAR_HOOK_TIMEOUT_MS;
+    cfg->secrets_in_environment = PAR_SECRETS_AUTO;
+    if (default_graphical_services(cfg) != 0)
+        return -1;
     if (cfg->path == NULL || cfg->region == NULL || cfg->source_profile == NULL ||
         cfg->profile_template == NULL || cfg->session_name == NULL)
         return -1;
@@ -914,22 +947,26 @@ static void parse_scalars(struct checker *ck, const config_setting_t *root,
     parse_hook(ck, root, cfg);
 }
 
-/* Parses a string setting that must be one of two words. */
+/* Parses a string setting that must be one of the NULL-ended words; *out: its index. */
 static void parse_choice(struct checker *ck, const config_setting_t *root, const char *name,
-                         const char *first, const char *second, int *out)
+                         const char *const *words, int *out)
 {
     const config_setting_t *s = config_setting_get_member(root, name);
+    char known[128] = "";
     char *v = NULL;
 
     if (s == NULL || take_string(ck, s, name, 32, NULL, &v) != 0)
         return;
-    if (strcmp(v, first) == 0)
-        *out = 0;
-    else if (strcmp(v, second) == 0)
-        *out = 1;
-    else
-        issue(ck, line_of(s), "%s = \"%.32s\" is not known; use \"%s\" or \"%s\"", name, v,
-              first, second);
+    for (int i = 0; words[i] != NULL; i++) {
+        if (strcmp(v, words[i]) == 0) {
+            *out = i;
+            free(v);
+            return;
+        }
+        snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s\"%s\"",
+                 i == 0 ? "" : words[i + 1] == NULL ? " or " : ", ", words[i]);
+    }
+    issue(ck, line_of(s), "%s = \"%.32s\" is not known; use %s", name, v, known);
     free(v);
 }
 
@@ -1086,6 +1123,11 @@ static void check_partitions(struct checker *ck, const config_setting_t *root,
                              top_region);
 }
 
+static const char *const strategy_words[] = { "direct", "session", NULL };
+static const char *const on_failure_words[] = { "continue", "deny", NULL };
+/* In the order of enum par_secrets_in_env. */
+static const char *const secrets_words[] = { "auto", "always", "never", NULL };
+
 static void parse_root(struct checker *ck, const config_setting_t *root, struct par_config *cfg)
 {
     const config_setting_t *s;
@@ -1094,11 +1136,14 @@ static void parse_root(struct checker *ck, const config_setting_t *root, struct 
     refuse_unknown(ck, root, top_level_names, "");
     parse_scalars(ck, root, cfg);
     choice = (int)cfg->strategy;
-    parse_choice(ck, root, "strategy", "direct", "session", &choice);
+    parse_choice(ck, root, "strategy", strategy_words, &choice);
     cfg->strategy = choice ? PAR_STRATEGY_SESSION : PAR_STRATEGY_DIRECT;
     choice = (int)cfg->on_failure;
-    parse_choice(ck, root, "on_failure", "continue", "deny", &choice);
+    parse_choice(ck, root, "on_failure", on_failure_words, &choice);
     cfg->on_failure = choice ? PAR_ON_FAILURE_DENY : PAR_ON_FAILURE_CONTINUE;
+    choice = (int)cfg->secrets_in_environment;
+    parse_choice(ck, root, "secrets_in_environment", secrets_words, &choice);
+    cfg->secrets_in_environment = (enum par_secrets_in_env)choice;
     if ((s = config_setting_get_member(root, "environments")) != NULL)
         parse_environments(ck, s, cfg);
     if (s == NULL || (config_setting_is_group(s) && config_setting_length(s) == 0))
@@ -1112,6 +1157,7 @@ static void parse_root(struct checker *ck, const config_setting_t *root, struct 
         parse_login_environments(ck, s, cfg);
     check_login_environments(ck, root, cfg);
     parse_recipients(ck, root, cfg);
+    parse_graphical_services(ck, root, cfg);
     check_partitions(ck, root, cfg);
 }
 
@@ -1234,6 +1280,7 @@ void par_config_free(struct par_config *cfg)
     free(cfg->users);
     free_list(cfg->target_accounts, cfg->n_target_accounts);
     free_list(cfg->invoker_services, cfg->n_invoker_services);
+    free_list(cfg->graphical_services, cfg->n_graphical_services);
     memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -15,6 +15,8 @@
 
 enum par_strategy { PAR_STRATEGY_DIRECT = 0, PAR_STRATEGY_SESSION };
 enum par_on_failure { PAR_ON_FAILURE_CONTINUE = 0, PAR_ON_FAILURE_DENY };
+/* Whether the login's PAM environment carries the keys (the words' order). */
+enum par_secrets_in_env { PAR_SECRETS_AUTO = 0, PAR_SECRETS_ALWAYS, PAR_SECRETS_NEVER };
 
 struct par_environment {
     char *name;           /* [a-z0-9_-]{1,32}, e.g. "integration" */
@@ -72,6 +74,13 @@ struct par_config {
     size_t n_target_accounts;
     char **invoker_services;      /* services besides su, su-l, sudo, sudo-i; default none */
     size_t n_invoker_services;
+
+    /* Graphical logins (and all, with "never") get the folder's path and
+     * AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE, never the keys: a desktop
+     * copies its environment into D-Bus and systemd --user, which outlive it. */
+    enum par_secrets_in_env secrets_in_environment;  /* default auto */
+    char **graphical_services;    /* default lightdm, gdm-password, sddm */
+    size_t n_graphical_services;
 
     /* Each person's RUN_DIR/UID is a tmpfs of its own, bounded in size and
      * inodes, so nobody can fill /run; size 0: the plain folder, unbounded. */

@@ -99,9 +99,14 @@ static int render_profile(char *buf, size_t cap, size_t *len, const char *name,
     return rc;
 }
 
-/* Direct: every environment's keys. Session: none here (config renews them). */
+/*
+ * Direct: every environment's keys. Session: none here (config renews them).
+ * [default] is the login's default environment, so that the CLI and the
+ * SDKs need only AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE (what a
+ * desktop gets in place of the keys).
+ */
 static int render_credentials(char *buf, size_t cap, const struct par_session_info *info,
-                              const struct par_login *l)
+                              const struct par_login *l, const struct par_login_env *def)
 {
     size_t len = 0;
     int rc = append(buf, cap, &len, "# AWS credentials of this login (pam_assume_role)\n\n");
@@ -112,12 +117,28 @@ static int render_credentials(char *buf, size_t cap, const struct par_session_in
     for (size_t i = 0; i < l->n_envs; i++)
         if (l->envs[i].status == STS_OK)
             rc |= render_profile(buf, cap, &len, l->envs[i].name, &l->envs[i].creds);
+    if (def != NULL)
+        rc |= render_profile(buf, cap, &len, "default", &def->creds);
     return rc;
 }
 
-static int render_config(char *buf, size_t cap, const struct par_session_info *info,
-                         const struct par_login *l)
+/* One config section, "[profile NAME]" or "[default]", for environment e. */
+static int render_config_section(char *buf, size_t cap, size_t *len,
+                                 const struct par_session_info *info, const char *header,
+                                 const struct par_login_env *e)
 {
+    int rc = append(buf, cap, len, "%s\nregion = %s\n", header, e->region);
+
+    if (info->session_strategy)
+        rc |= append(buf, cap, len, "credential_process = %s credential-process "
+                     "--session %s %s\n", info->helper, info->dir, e->name);
+    return rc | append(buf, cap, len, "\n");
+}
+
+static int render_config(char *buf, size_t cap, const struct par_session_info *info,
+                         const struct par_login *l, const struct par_login_env *def)
+{
+    char header[PAR_MAX_ENV_NAME + 16];
     size_t len = 0;
     int rc = append(buf, cap, &len, "# AWS config of this login (pam_assume_role)\n\n");
 
@@ -125,16 +146,13 @@ static int render_config(char *buf, size_t cap, const struct par_session_info *i
         strchr(info->helper, ' ') != NULL || strchr(info->dir, ' ') != NULL)
         return -1;
     for (size_t i = 0; i < l->n_envs; i++) {
-        const struct par_login_env *e = &l->envs[i];
-
-        if (e->status != STS_OK)
+        if (l->envs[i].status != STS_OK)
             continue;
-        rc |= append(buf, cap, &len, "[profile %s]\nregion = %s\n", e->name, e->region);
-        if (info->session_strategy)
-            rc |= append(buf, cap, &len, "credential_process = %s credential-process "
-                         "--session %s %s\n", info->helper, info->dir, e->name);
-        rc |= append(buf, cap, &len, "\n");
+        snprintf(header, sizeof(header), "[profile %s]", l->envs[i].name);
+        rc |= render_config_section(buf, cap, &len, info, header, &l->envs[i]);
     }
+    if (def != NULL)
+        rc |= render_config_section(buf, cap, &len, info, "[default]", def);
     return rc;
 }
 
@@ -266,9 +284,9 @@ static int write_session_files(int dir_fd, char *buf, const struct par_session_i
         return -1;
     if (info->session_strategy && write_role_files(dir_fd, l, dir, err, errlen) != 0)
         return -1;
-    if (write_rendered(dir_fd, "credentials", render_credentials(buf, SD_FILE_MAX, info, l),
+    if (write_rendered(dir_fd, "credentials", render_credentials(buf, SD_FILE_MAX, info, l, def),
                        buf, dir, err, errlen) != 0 ||
-        write_rendered(dir_fd, "config", render_config(buf, SD_FILE_MAX, info, l), buf, dir,
+        write_rendered(dir_fd, "config", render_config(buf, SD_FILE_MAX, info, l, def), buf, dir,
                        err, errlen) != 0)
         return -1;
     if (!info->keep_env_file &&

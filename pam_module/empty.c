@@ -101,5 +101,9 @@ void par_session_leave_empty(pam_handle_t *pamh, const struct par_opts *opts,
     if (pam_putenv(pamh, entry) != PAM_SUCCESS)
         par_log(pamh, LOG_ERR, "cannot export %s; 'pam-assume-role refresh' will not find "
                 "this session", PAR_DIR_VAR);
+    /* A desktop's copies of an earlier login's paths are replaced by this one's. */
+    if (!par_keys_in_environment(pamh, cfg) && par_export_aws_files(pamh, p, dir) != PAM_SUCCESS)
+        par_log(pamh, LOG_ERR, "cannot export AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE "
+                "for %s", dir);
     par_debug(pamh, opts, "empty session folder %s, for 'pam-assume-role refresh'", dir);
 }

@@ -24,11 +24,11 @@ PAM_EXTERN PAR_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc
     (void)argc;
     (void)argv;
     if (flags & PAM_DELETE_CRED) {
-        par_code_forget(pamh);
-        par_keypass_forget(pamh);
+        par_secret_forget(pamh, &par_code_secret);
+        par_secret_forget(pamh, &par_keypass_secret);
     } else {
-        par_code_hold(pamh);
-        par_keypass_hold(pamh);
+        par_secret_hold(pamh, &par_code_secret);
+        par_secret_hold(pamh, &par_keypass_secret);
     }
     return PAM_SUCCESS;
 }

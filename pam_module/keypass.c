@@ -1,8 +1,7 @@
 /*
  * The passphrase of the person's key store (helper/keystore.h), taken in
- * the same phase as the MFA code and kept exactly as the code is: in
- * pam_set_data, or under sshd in the PAM environment until pam_setcred
- * moves it (capture.c says why). Whether there is a store is decided by a
+ * the same phase as the MFA code and kept exactly as the code is
+ * (handover.c). Whether there is a store is decided by a
  * child that is the person: root never reads the person's home for it.
  */
 #include <errno.h>
@@ -18,7 +17,6 @@
 #include "module.h"
 #include "wipe.h"
 
-#define PAR_KEYPASS_DATA "pam_assume_role_keypass"
 /* A home on a stuck file system must not hold the login longer than this. */
 #define PAR_PROBE_DEADLINE_MS 2000
 #define PAR_KEYPASS_SKIPPED "No AWS key passphrase given: no AWS credentials in this " \
@@ -82,73 +80,6 @@ enum par_store_kind par_store_probe(pam_handle_t *pamh, const struct par_opts *o
     }
 }
 
-static void wipe_keypass_data(pam_handle_t *pamh, void *data, int status)
-{
-    (void)pamh;
-    (void)status;
-    par_free_secret(data);
-}
-
-void par_keypass_forget(pam_handle_t *pamh)
-{
-    const void *data = NULL;
-
-    par_unsetenv(pamh, PAR_KEYPASS_VAR);
-    if (pam_get_data(pamh, PAR_KEYPASS_DATA, &data) == PAM_SUCCESS && data != NULL)
-        (void)pam_set_data(pamh, PAR_KEYPASS_DATA, NULL, NULL);  /* the cleanup wipes it */
-}
-
-static int keep_data(pam_handle_t *pamh, const char *pass)
-{
-    char *copy = strdup(pass);
-    int rc;
-
-    if (copy == NULL)
-        return PAM_BUF_ERR;
-    rc = pam_set_data(pamh, PAR_KEYPASS_DATA, copy, wipe_keypass_data);
-    if (rc != PAM_SUCCESS)
-        par_free_secret(copy);
-    return rc;
-}
-
-
-static int keep_keypass(pam_handle_t *pamh, const char *pass)
-{
-    par_keypass_forget(pamh);
-    return par_service_is_sshd(pamh) ? par_put_var(pamh, PAR_KEYPASS_VAR, pass) : keep_data(pamh, pass);
-}
-
-void par_keypass_hold(pam_handle_t *pamh)
-{
-    const char *value = pam_getenv(pamh, PAR_KEYPASS_VAR);
-    char *copy;
-
-    if (value == NULL)
-        return;
-    copy = strdup(value);
-    par_unsetenv(pamh, PAR_KEYPASS_VAR);
-    if (copy == NULL || keep_data(pamh, copy) != PAM_SUCCESS)
-        pam_syslog(pamh, LOG_ERR, "cannot keep the key passphrase until the session opens "
-                   "(out of memory); this login gets no AWS credentials");
-    par_free_secret(copy);
-}
-
-char *par_take_keypass(pam_handle_t *pamh)
-{
-    const void *data = NULL;
-    const char *value;
-    char *pass = NULL;
-
-    if (pam_get_data(pamh, PAR_KEYPASS_DATA, &data) == PAM_SUCCESS && data != NULL)
-        value = data;
-    else
-        value = pam_getenv(pamh, PAR_KEYPASS_VAR);
-    if (value != NULL)
-        pass = strdup(value);
-    par_keypass_forget(pamh);
-    return pass;
-}
-
 /* The password the stack holds, when it is the person's own: a copy, else NULL. */
 static char *persons_password(pam_handle_t *pamh, const struct par_person *p)
 {
@@ -161,12 +92,6 @@ static char *persons_password(pam_handle_t *pamh, const struct par_person *p)
         ((const char *)authtok)[0] == '\0')
         return NULL;
     return strdup(authtok);
-}
-
-/* A passphrase holding a line break cannot go on the pipe (protocol.h): none. */
-static bool fits_request(const char *pass)
-{
-    return strpbrk(pass, "\r\n") == NULL;
 }
 
 int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
@@ -195,7 +120,7 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
             return PAR_KEYPASS_SKIPPED_BY_PERSON;
         }
     }
-    if (!fits_request(*pass)) {
+    if (!par_keypass_secret.valid(*pass)) {
         par_free_secret(*pass);
         *pass = NULL;
         par_log(pamh, LOG_WARNING, "the key passphrase of %s holds a line break and cannot "
@@ -204,23 +129,20 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
     return PAR_KEYPASS_GOT;
 }
 
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask)
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts,
+                        const struct par_config *cfg, bool may_ask)
 {
-    struct par_config cfg;
     struct par_person p;
     char *pass = NULL;
     int rc = PAM_SUCCESS, got;
 
-    if (par_load_config(pamh, opts, &cfg) != 0)
-        return PAM_SUCCESS;
-    if (par_person_find(pamh, opts, &cfg, &p) == 0) {
-        got = par_keypass_obtain(pamh, opts, &cfg, &p, may_ask, &pass);
+    if (par_person_find(pamh, opts, cfg, &p) == 0) {
+        got = par_keypass_obtain(pamh, opts, cfg, &p, may_ask, &pass);
         if (got == PAR_KEYPASS_SKIPPED_BY_PERSON)
-            par_code_forget(pamh);  /* without the key the code would be spent for nothing */
+            par_secret_forget(pamh, &par_code_secret);  /* the code would be spent for nothing */
         else if (pass != NULL)
-            rc = keep_keypass(pamh, pass);
+            rc = par_secret_keep(pamh, &par_keypass_secret, pass);
     }
     par_free_secret(pass);
-    par_config_free(&cfg);
     return rc;
 }

@@ -67,12 +67,24 @@ bool par_service_is_sshd(pam_handle_t *pamh);
 #define PAR_BAD_CODE_MSG "AWS MFA code must be 6 digits; continuing without AWS " \
     "credentials. Run 'pam-assume-role refresh' in your session to try again."
 int par_capture(pam_handle_t *pamh, const struct par_opts *opts);
-/* Takes the code from where auth left it (always removing it there). */
-char *par_take_code(pam_handle_t *pamh);
-/* setcred: moves a code out of the PAM environment (sshd) into pam_set_data. */
-void par_code_hold(pam_handle_t *pamh);
-/* Removes and wipes the code wherever it is (setcred PAM_DELETE_CRED). */
-void par_code_forget(pam_handle_t *pamh);
+
+/* handover.c: a secret from auth to the session (the code, the passphrase). */
+struct par_secret {
+    const char *data_key;          /* pam_set_data */
+    const char *env_var;           /* the PAM environment, under sshd until setcred */
+    const char *what;              /* for log lines */
+    bool (*valid)(const char *);   /* anything else is dropped */
+};
+extern const struct par_secret par_code_secret, par_keypass_secret;
+/* Keeps a copy where the session phase finds it (replacing an earlier one). */
+int par_secret_keep(pam_handle_t *pamh, const struct par_secret *s, const char *value);
+/* setcred: moves it out of the PAM environment (sshd) into pam_set_data. */
+void par_secret_hold(pam_handle_t *pamh, const struct par_secret *s);
+bool par_secret_held(pam_handle_t *pamh, const struct par_secret *s);
+/* A malloc'd copy from where auth left it (always removing it there), or NULL. */
+char *par_secret_take(pam_handle_t *pamh, const struct par_secret *s);
+/* Removes and wipes it wherever it is (setcred PAM_DELETE_CRED, a new auth round). */
+void par_secret_forget(pam_handle_t *pamh, const struct par_secret *s);
 
 /* keypass.c: the key store's passphrase (after a code, in the same phase). */
 #define PAR_KEYPASS_PROMPT "AWS key passphrase (Enter to skip): "
@@ -91,10 +103,8 @@ int par_keypass_obtain(pam_handle_t *pamh, const struct par_opts *opts,
                        char **pass);
 /* Auth phase, after a code was kept: obtains and keeps the passphrase (or drops the code);
  * may_ask false before the password is checked (suffix mode): the login password only. */
-int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts, bool may_ask);
-char *par_take_keypass(pam_handle_t *pamh);
-void par_keypass_hold(pam_handle_t *pamh);
-void par_keypass_forget(pam_handle_t *pamh);
+int par_keypass_capture(pam_handle_t *pamh, const struct par_opts *opts,
+                        const struct par_config *cfg, bool may_ask);
 
 /* person.c: whose credentials. */
 struct par_person {
@@ -107,6 +117,8 @@ struct par_person {
 
 int par_person_find(pam_handle_t *pamh, const struct par_opts *opts,
                     const struct par_config *cfg, struct par_person *p);
+/* PAM_USER is p (not root or a target account under su/sudo). */
+bool par_session_is_persons(pam_handle_t *pamh, const struct par_person *p);
 /*
  * The session's account (PAM_USER, its name into target) may hold p's
  * credentials: it is p, root, or listed in target_accounts.
@@ -239,6 +251,16 @@ int par_chauthtok(pam_handle_t *pamh, int flags, const struct par_opts *opts);
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts);
 /* Removes the exported variables from the PAM environment. */
 void par_drop_vars(pam_handle_t *pamh);
+
+/* desktop.c: graphical logins (and all, with secrets_in_environment = "never")
+ * get the folder's AWS files in their PAM environment instead of the keys. */
+bool par_login_is_graphical(pam_handle_t *pamh, const struct par_config *cfg);
+bool par_keys_in_environment(pam_handle_t *pamh, const struct par_config *cfg);
+/* AWS_CONFIG_FILE=DIR/config, AWS_SHARED_CREDENTIALS_FILE=DIR/credentials, in a
+ * session of the folder's owner only (for anyone else they would name files the
+ * person writes: a credential_process line would run as root or the target). */
+int par_export_aws_files(pam_handle_t *pamh, const struct par_person *p, const char *dir);
+void par_drop_aws_files(pam_handle_t *pamh);
 
 /* empty.c: a session without credentials still gets its (empty) folder. */
 void par_session_leave_empty(pam_handle_t *pamh, const struct par_opts *opts,

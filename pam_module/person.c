@@ -120,3 +120,10 @@ bool par_target_receives(pam_handle_t *pamh, const struct par_config *cfg,
     return t.uid == p->uid || t.uid == 0 ||
            par_config_lists(cfg->target_accounts, cfg->n_target_accounts, t.name);
 }
+
+bool par_session_is_persons(pam_handle_t *pamh, const struct par_person *p)
+{
+    struct par_person t;
+
+    return find_target(pamh, &t) == 0 && t.uid == p->uid;
+}

@@ -108,6 +108,7 @@ void par_drop_vars(pam_handle_t *pamh)
 {
     for (size_t i = 0; i < sizeof(par_exported) / sizeof(par_exported[0]); i++)
         par_unsetenv(pamh, par_exported[i]);
+    par_drop_aws_files(pamh);
 }
 
 static void free_data(pam_handle_t *pamh, void *data, int status)
@@ -117,15 +118,23 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
     free(data);
 }
 
-static int export(pam_handle_t *pamh, const struct par_report *r)
+/* The first PAR_SECRET_VARS of par_exported are the keys. */
+#define PAR_SECRET_VARS 3
+
+static int export(pam_handle_t *pamh, const struct par_config *cfg,
+                  const struct par_person *person, const struct par_report *r)
 {
     const char *values[] = { r->access_key_id, r->secret_key, r->session_token, r->region,
                              r->region, r->expiration, r->session_dir, r->environment };
+    bool keys = par_keys_in_environment(pamh, cfg);
     char *dir = strdup(r->session_dir);
     int rc = dir == NULL ? PAM_BUF_ERR : PAM_SUCCESS;
 
-    for (size_t i = 0; rc == PAM_SUCCESS && i < sizeof(values) / sizeof(values[0]); i++)
+    for (size_t i = keys ? 0 : PAR_SECRET_VARS;
+         rc == PAM_SUCCESS && i < sizeof(values) / sizeof(values[0]); i++)
         rc = par_put_var(pamh, par_exported[i], values[i]);
+    if (rc == PAM_SUCCESS && !keys)
+        rc = par_export_aws_files(pamh, person, r->session_dir);
     if (rc == PAM_SUCCESS)
         rc = pam_set_data(pamh, PAR_DIR_DATA, dir, free_data);
     if (rc != PAM_SUCCESS) {
@@ -150,7 +159,7 @@ static int accept_report(struct par_open *o, struct par_run *run)
     } else if (!r.ok) {
         rc = fail(o, r.message != NULL ? r.message
                   : "AWS credentials: not obtained (see syslog).", &r, "status=error");
-    } else if ((rc = export(o->pamh, &r)) != PAM_SUCCESS) {
+    } else if ((rc = export(o->pamh, o->cfg, &o->person, &r)) != PAM_SUCCESS) {
         rc = fail_own(o, "the variables could not be set", pam_strerror(o->pamh, rc));
     } else {
         /* Some environments refused, or the files not written: said, and logged higher. */
@@ -376,7 +385,8 @@ static int session_open(pam_handle_t *pamh, const struct par_opts *opts, char *c
 int par_session_open(pam_handle_t *pamh, const struct par_opts *opts)
 {
     /* Both removed from where auth left them, used or not. */
-    char *code = par_take_code(pamh), *keypass = par_take_keypass(pamh);
+    char *code = par_secret_take(pamh, &par_code_secret);
+    char *keypass = par_secret_take(pamh, &par_keypass_secret);
     int rc = session_open(pamh, opts, code, &keypass);
 
     par_free_secret(keypass);

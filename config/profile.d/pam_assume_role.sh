@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # /etc/profile.d/pam_assume_role.sh: AWS credentials of this login in every shell.
 #
-# pam_assume_role puts the credentials in the login's environment and in
+# pam_assume_role puts the credentials in the login's environment (not for
+# a desktop login, see secrets_in_environment) and in
 # $PAM_ASSUME_ROLE_DIR/env. This hook (any POSIX sh at start; bash and zsh
 # at every prompt):
 #  - in a shell of the folder's owner: loads the env file at shell start
@@ -12,6 +13,9 @@
 #    that person; keeps what PAM exported and, at a prompt, at most once a
 #    minute, asks 'pam-assume-role env' (which acts as the person) for a
 #    refresh or a renewal;
+#  - in any shell but the folder owner's: drops AWS_CONFIG_FILE and
+#    AWS_SHARED_CREDENTIALS_FILE when they name a session folder's file
+#    (inherited from a desktop login through su or sudo -E);
 #  - warns once when less than 10 minutes are left and once when expired;
 #  - with strategy "session", renews the role credentials from the login's
 #    MFA session when less than 5 minutes are left (no new code needed).
@@ -436,9 +440,33 @@ __par_canonical() {
     [ "${#__par_val}" -eq "$__par_id_len" ]
 }
 
+# $1 names a file of a session folder that is not this shell's user's (or
+# is gone).
+__par_foreign_file() {
+    case $1 in "$__par_run_dir"/*) ;; *) return 1 ;; esac
+    __par_f=${1%/*}
+    ! { [ -d "$__par_f" ] && [ ! -L "$__par_f" ] && [ -O "$__par_f" ]; }
+}
+
+# A desktop login names its folder's AWS files in AWS_CONFIG_FILE and
+# AWS_SHARED_CREDENTIALS_FILE (secrets_in_environment). They stay only in
+# shells of the folder's owner: a root shell that inherited them (su without
+# "-", sudo -E) would have the AWS CLI read files the person writes, and a
+# credential_process line there would run as root.
+__par_drop_foreign_files() {
+    if __par_foreign_file "${AWS_CONFIG_FILE:-}"; then
+        unset AWS_CONFIG_FILE
+    fi
+    if __par_foreign_file "${AWS_SHARED_CREDENTIALS_FILE:-}"; then
+        unset AWS_SHARED_CREDENTIALS_FILE
+    fi
+    return 0
+}
+
 # own: the folder and its parent are this shell's user's, not links; foreign:
 # someone else's (root in a person's session): no file of theirs is read.
 __par_start() {
+    __par_drop_foreign_files
     __par_d=${PAM_ASSUME_ROLE_DIR:-}
     [ -n "$__par_d" ] || return 0
     if ! __par_canonical "$__par_d"; then
@@ -452,6 +480,15 @@ __par_start() {
     else
         __par_mode=foreign
         __par_expiry
+        # A login that keeps the keys out of its environment
+        # (secrets_in_environment): root's shell asks the helper at once.
+        # shellcheck disable=SC3028  # bash and zsh alone set EUID
+        if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ "${EUID:-}" = 0 ]; then
+            __par_now
+            if __par_ask_helper or-default; then
+                __par_commit
+            fi
+        fi
     fi
     if [ -n "${ZSH_VERSION:-}" ]; then
         zmodload zsh/datetime 2>/dev/null || :

@@ -386,10 +386,12 @@ class Sandbox:
     # --- running PAM ----------------------------------------------------------
 
     def driver_cmd(self, service, user, steps="aoec", ruser=None, rhost=None, tty=None,
-                   wait_file=None, sigchld=None, session_user=None):
+                   wait_file=None, sigchld=None, session_user=None, xdisplay=None,
+                   pam_env=None):
         cmd = [DRIVER, "-s", steps]
         for flag, value in (("-r", ruser), ("-h", rhost), ("-t", tty), ("-w", wait_file),
-                            ("-c", sigchld), ("-U", session_user)):
+                            ("-c", sigchld), ("-U", session_user), ("-x", xdisplay),
+                            ("-E", pam_env)):
             if value is not None:
                 cmd += [flag, value]
         return cmd + [service, user]

@@ -277,7 +277,8 @@ int main(int argc, char **argv)
     struct answers a = { { NULL }, 0, 0 };
     struct pam_conv pc = { conv, &a };
     const char *ruser = NULL, *rhost = NULL, *tty = NULL, *steps = "aoec";
-    const char *wait_file = NULL, *chld = NULL, *user2 = NULL;
+    const char *wait_file = NULL, *chld = NULL, *user2 = NULL, *xdisplay = NULL;
+    const char *putenv_entry = NULL;
     struct host_state before;
     pam_handle_t *pamh = NULL;
     int opt, rc;
@@ -287,7 +288,7 @@ int main(int argc, char **argv)
     if (getppid() == 1)
         return 1;
     hold_seconds = hold_seconds_from(getenv("PAM_DRIVER_HOLD_SECONDS"));
-    while ((opt = getopt(argc, argv, "r:h:t:s:w:T:c:U:")) != -1) {
+    while ((opt = getopt(argc, argv, "r:h:t:s:w:T:c:U:x:E:")) != -1) {
         switch (opt) {
         case 'r': ruser = optarg; break;
         case 'h': rhost = optarg; break;
@@ -297,12 +298,15 @@ int main(int argc, char **argv)
         case 'T': hold_seconds = hold_seconds_from(optarg); break;
         case 'c': chld = optarg; break;
         case 'U': user2 = optarg; break;
+        case 'x': xdisplay = optarg; break;
+        case 'E': putenv_entry = optarg; break;
         default: return 2;
         }
     }
     if (argc - optind != 2) {
         fprintf(stderr, "usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] "
-                "[-w FILE] [-T SECONDS] [-c ignore|handler] [-U USER2] SERVICE USER\n");
+                "[-w FILE] [-T SECONDS] [-c ignore|handler] [-U USER2] [-x XDISPLAY] "
+                "[-E NAME=VALUE] SERVICE USER\n");
         return 2;
     }
     read_answers(&a);
@@ -319,6 +323,10 @@ int main(int argc, char **argv)
         pam_set_item(pamh, PAM_RHOST, rhost);
     if (tty != NULL)
         pam_set_item(pamh, PAM_TTY, tty);
+    if (xdisplay != NULL)
+        pam_set_item(pamh, PAM_XDISPLAY, xdisplay);
+    if (putenv_entry != NULL)  /* as pam_env or a display manager would set it */
+        pam_putenv(pamh, putenv_entry);
     printf("pid: %ld\n", (long)getpid());
     for (const char *s = steps; *s != '\0'; s++)
         step(pamh, *s, wait_file, user2);

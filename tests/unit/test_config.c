@@ -218,6 +218,36 @@ static void test_recipient_lists(void **state)
     par_config_free(&cfg);
 }
 
+/* secrets_in_environment: auto by default; graphical_services replaces its default list. */
+static void test_desktop_settings(void **state)
+{
+    struct par_config cfg;
+    char err[PAR_CONFIG_ERR_MAX], text[512];
+
+    (void)state;
+    assert_int_equal(load_text(minimal, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.secrets_in_environment, PAR_SECRETS_AUTO);
+    assert_int_equal(cfg.n_graphical_services, 3);
+    assert_true(par_config_lists(cfg.graphical_services, cfg.n_graphical_services, "lightdm"));
+    assert_true(par_config_lists(cfg.graphical_services, cfg.n_graphical_services,
+                                 "gdm-password"));
+    assert_true(par_config_lists(cfg.graphical_services, cfg.n_graphical_services, "sddm"));
+    par_config_free(&cfg);
+    snprintf(text, sizeof(text), "secrets_in_environment = \"never\";\n"
+             "graphical_services = [ \"xdm\" ];\n%s", minimal);
+    assert_int_equal(load_text(text, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.secrets_in_environment, PAR_SECRETS_NEVER);
+    assert_int_equal(cfg.n_graphical_services, 1);
+    assert_false(par_config_lists(cfg.graphical_services, cfg.n_graphical_services, "lightdm"));
+    par_config_free(&cfg);
+    snprintf(text, sizeof(text), "secrets_in_environment = \"always\";\n"
+             "graphical_services = [ ];\n%s", minimal);
+    assert_int_equal(load_text(text, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.secrets_in_environment, PAR_SECRETS_ALWAYS);
+    assert_int_equal(cfg.n_graphical_services, 0);
+    par_config_free(&cfg);
+}
+
 /* The new endpoint settings take what sts_endpoint takes; ARNs that fit their region's partition load. */
 static void test_partition_settings(void **state)
 {
@@ -389,6 +419,15 @@ static const struct bad_case bad_cases[] = {
       "target_accounts lists \"svc\" twice; keep one" },
     { "invoker_services_bad_name", ENVS "invoker_services = [ \"../sshd\" ];\n", 2,
       "invoker_services = \"../sshd\": must be a PAM service name" },
+    { "bad_secrets_in_environment", ENVS "secrets_in_environment = \"sometimes\";\n", 2,
+      "secrets_in_environment = \"sometimes\" is not known; use \"auto\", \"always\" or "
+      "\"never\"" },
+    { "secrets_in_environment_bool", ENVS "secrets_in_environment = false;\n", 2,
+      "secrets_in_environment must be a string" },
+    { "graphical_services_not_list", ENVS "graphical_services = \"lightdm\";\n", 2,
+      "graphical_services must be a list of names" },
+    { "graphical_services_bad_name", ENVS "graphical_services = [ \"gdm password\" ];\n", 2,
+      "graphical_services = \"gdm password\": must be a PAM service name" },
     { "role_arn_other_partition",
       "environments = {\n staging = { role_arn = \"arn:aws-cn:iam::111111111111:role/x\"; };\n"
       "};\n", 2, "environment 'staging': role_arn is in partition aws-cn but region eu-west-1 "
@@ -598,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_loopback_http_allowed),
         cmocka_unit_test(test_partition_settings),
         cmocka_unit_test(test_recipient_lists),
+        cmocka_unit_test(test_desktop_settings),
         cmocka_unit_test(test_check_all_reports_every_error),
         cmocka_unit_test(test_check_all_good_file),
         cmocka_unit_test(test_not_root_owned_refused),
