@@ -13,9 +13,10 @@
 #    that person; keeps what PAM exported and, at a prompt, at most once a
 #    minute, asks 'pam-assume-role env' (which acts as the person) for a
 #    refresh or a renewal;
-#  - in any shell but the folder owner's: drops AWS_CONFIG_FILE and
-#    AWS_SHARED_CREDENTIALS_FILE when they name a session folder's file
-#    (inherited from a desktop login through su or sudo -E);
+#  - drops AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE inherited from a
+#    desktop login (su without "-", sudo -E): in a root shell unless only
+#    root can change the file, in another shell when they name a session
+#    folder that is not its user's;
 #  - warns once when less than 10 minutes are left and once when expired;
 #  - with strategy "session", renews the role credentials from the login's
 #    MFA session when less than 5 minutes are left (no new code needed).
@@ -448,16 +449,41 @@ __par_foreign_file() {
     ! { [ -d "$__par_f" ] && [ ! -L "$__par_f" ] && [ -O "$__par_f" ]; }
 }
 
+# In a root shell: $1 is an absolute path that only root can change, it
+# and every folder above it as spelled root's, and no link on the way.
+__par_roots_only() {
+    case $1 in /*) ;; *) return 1 ;; esac
+    __par_f=$1
+    while [ -n "$__par_f" ]; do
+        [ -O "$__par_f" ] && [ ! -L "$__par_f" ] || return 1
+        __par_f=${__par_f%/*}
+    done
+    return 0
+}
+
+# $1 (the value of an AWS file variable) stays in this shell.
+__par_keeps_file() {
+    [ -z "$1" ] && return 0
+    # -O / holds only for root (the owner of /): no process needed to know.
+    if [ -O / ]; then
+        __par_roots_only "$1"
+    else
+        ! __par_foreign_file "$1"
+    fi
+}
+
 # A desktop login names its folder's AWS files in AWS_CONFIG_FILE and
-# AWS_SHARED_CREDENTIALS_FILE (secrets_in_environment). They stay only in
-# shells of the folder's owner: a root shell that inherited them (su without
-# "-", sudo -E) would have the AWS CLI read files the person writes, and a
-# credential_process line there would run as root.
+# AWS_SHARED_CREDENTIALS_FILE (secrets_in_environment). Those are the
+# person's to write: a shell that inherited them (su without "-", sudo -E)
+# would have the AWS CLI read them, and a credential_process line there
+# would run as that shell's user. A root shell keeps the two variables only
+# for files that root alone can change; any other shell drops them when
+# they name a session folder that is not its user's.
 __par_drop_foreign_files() {
-    if __par_foreign_file "${AWS_CONFIG_FILE:-}"; then
+    if ! __par_keeps_file "${AWS_CONFIG_FILE:-}"; then
         unset AWS_CONFIG_FILE
     fi
-    if __par_foreign_file "${AWS_SHARED_CREDENTIALS_FILE:-}"; then
+    if ! __par_keeps_file "${AWS_SHARED_CREDENTIALS_FILE:-}"; then
         unset AWS_SHARED_CREDENTIALS_FILE
     fi
     return 0
