@@ -66,14 +66,34 @@ int par_secret_keep(pam_handle_t *pamh, const struct par_secret *s, const char *
                                      : keep_data(pamh, s, value);
 }
 
+/*
+ * The PAM environment carries a secret only under sshd; anywhere else a
+ * value there was planted (pam_env's user_readenv, a login with no auth
+ * round) and is dropped, never taken.
+ */
+static const char *from_env(pam_handle_t *pamh, const struct par_secret *s)
+{
+    if (par_service_is_sshd(pamh))
+        return pam_getenv(pamh, s->env_var);
+    par_unsetenv(pamh, s->env_var);
+    return NULL;
+}
+
+static bool data_held(pam_handle_t *pamh, const struct par_secret *s)
+{
+    const void *data = NULL;
+
+    return pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS && data != NULL;
+}
+
 void par_secret_hold(pam_handle_t *pamh, const struct par_secret *s)
 {
-    const char *value = pam_getenv(pamh, s->env_var);
+    const char *value = from_env(pamh, s);
     char *copy;
 
     if (value == NULL)
         return;
-    if (!s->valid(value)) {
+    if (data_held(pamh, s) || !s->valid(value)) {  /* what auth kept stays */
         par_unsetenv(pamh, s->env_var);
         return;
     }
@@ -87,10 +107,7 @@ void par_secret_hold(pam_handle_t *pamh, const struct par_secret *s)
 
 bool par_secret_held(pam_handle_t *pamh, const struct par_secret *s)
 {
-    const void *data = NULL;
-
-    return (pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS && data != NULL) ||
-           pam_getenv(pamh, s->env_var) != NULL;
+    return data_held(pamh, s) || from_env(pamh, s) != NULL;
 }
 
 char *par_secret_take(pam_handle_t *pamh, const struct par_secret *s)
@@ -102,7 +119,7 @@ char *par_secret_take(pam_handle_t *pamh, const struct par_secret *s)
     if (pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS && data != NULL)
         value = data;
     else
-        value = pam_getenv(pamh, s->env_var);
+        value = from_env(pamh, s);
     if (value != NULL && s->valid(value))
         copy = strdup(value);
     par_secret_forget(pamh, s);

@@ -389,9 +389,10 @@ class Sandbox:
                    wait_file=None, sigchld=None, session_user=None, xdisplay=None,
                    pam_env=None):
         cmd = [DRIVER, "-s", steps]
+        for entry in ([pam_env] if isinstance(pam_env, str) else pam_env or []):
+            cmd += ["-E", entry]
         for flag, value in (("-r", ruser), ("-h", rhost), ("-t", tty), ("-w", wait_file),
-                            ("-c", sigchld), ("-U", session_user), ("-x", xdisplay),
-                            ("-E", pam_env)):
+                            ("-c", sigchld), ("-U", session_user), ("-x", xdisplay)):
             if value is not None:
                 cmd += [flag, value]
         return cmd + [service, user]

@@ -278,7 +278,8 @@ int main(int argc, char **argv)
     struct pam_conv pc = { conv, &a };
     const char *ruser = NULL, *rhost = NULL, *tty = NULL, *steps = "aoec";
     const char *wait_file = NULL, *chld = NULL, *user2 = NULL, *xdisplay = NULL;
-    const char *putenv_entry = NULL;
+    const char *putenv_entries[4] = { NULL };
+    size_t n_putenv = 0;
     struct host_state before;
     pam_handle_t *pamh = NULL;
     int opt, rc;
@@ -299,14 +300,18 @@ int main(int argc, char **argv)
         case 'c': chld = optarg; break;
         case 'U': user2 = optarg; break;
         case 'x': xdisplay = optarg; break;
-        case 'E': putenv_entry = optarg; break;
+        case 'E':
+            if (n_putenv == sizeof(putenv_entries) / sizeof(putenv_entries[0]))
+                return 2;
+            putenv_entries[n_putenv++] = optarg;
+            break;
         default: return 2;
         }
     }
     if (argc - optind != 2) {
         fprintf(stderr, "usage: pam_driver [-r RUSER] [-h RHOST] [-t TTY] [-s STEPS] "
                 "[-w FILE] [-T SECONDS] [-c ignore|handler] [-U USER2] [-x XDISPLAY] "
-                "[-E NAME=VALUE] SERVICE USER\n");
+                "[-E NAME=VALUE]... SERVICE USER\n");
         return 2;
     }
     read_answers(&a);
@@ -325,8 +330,8 @@ int main(int argc, char **argv)
         pam_set_item(pamh, PAM_TTY, tty);
     if (xdisplay != NULL)
         pam_set_item(pamh, PAM_XDISPLAY, xdisplay);
-    if (putenv_entry != NULL)  /* as pam_env or a display manager would set it */
-        pam_putenv(pamh, putenv_entry);
+    for (size_t i = 0; i < n_putenv; i++)  /* as pam_env or a display manager would */
+        pam_putenv(pamh, putenv_entries[i]);
     printf("pid: %ld\n", (long)getpid());
     for (const char *s = steps; *s != '\0'; s++)
         step(pamh, *s, wait_file, user2);
