@@ -508,8 +508,8 @@ __par_start() {
         __par_expiry
         # A login that keeps the keys out of its environment
         # (secrets_in_environment): root's shell asks the helper at once.
-        # shellcheck disable=SC3028  # bash and zsh alone set EUID
-        if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ "${EUID:-}" = 0 ]; then
+        # -O / holds only for root (the owner of /), in every shell.
+        if [ -z "${AWS_ACCESS_KEY_ID:-}" ] && [ -O / ]; then
             __par_now
             if __par_ask_helper or-default; then
                 __par_commit
