@@ -195,6 +195,8 @@ static int run_race(struct race *r, const char *stop_file, FILE *f)
     while (access(stop_file, F_OK) != 0 && time(NULL) < give_up)
         scan_once(r, proc_fd);
     close(proc_fd);
+    free(r->tried);
+    r->tried = NULL;
     fprintf(f, "seen=%ld attached=%ld refused=%ld codes_read=%ld\n", r->seen, r->attached,
             r->refused, r->codes_read);
     return fclose(f) == 0 ? 0 : 1;
