@@ -24,25 +24,17 @@ static const char *const par_aws_file_vars[][2] = {
     { "AWS_SHARED_CREDENTIALS_FILE", "credentials" },
 };
 
-static const char *item(pam_handle_t *pamh, int type)
-{
-    const void *v = NULL;
-
-    return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
-}
-
 bool par_login_is_graphical(pam_handle_t *pamh, const struct par_config *cfg)
 {
-    const char *display = item(pamh, PAM_XDISPLAY), *tty = item(pamh, PAM_TTY);
-    const char *service = item(pamh, PAM_SERVICE), *type = pam_getenv(pamh, "XDG_SESSION_TYPE");
+    const char *type = pam_getenv(pamh, "XDG_SESSION_TYPE");
 
-    if ((display != NULL && display[0] != '\0') || (tty != NULL && tty[0] == ':'))
+    if (par_item_str(pamh, PAM_XDISPLAY)[0] != '\0' || par_item_str(pamh, PAM_TTY)[0] == ':')
         return true;
     if (type != NULL && (strcmp(type, "x11") == 0 || strcmp(type, "wayland") == 0 ||
                          strcmp(type, "mir") == 0))
         return true;
-    return service != NULL && par_config_lists(cfg->graphical_services,
-                                               cfg->n_graphical_services, service);
+    return par_config_lists(cfg->graphical_services, cfg->n_graphical_services,
+                            par_item_str(pamh, PAM_SERVICE));
 }
 
 bool par_keys_in_environment(pam_handle_t *pamh, const struct par_config *cfg)
