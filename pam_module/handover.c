@@ -37,12 +37,18 @@ static void wipe_data(pam_handle_t *pamh, void *data, int status)
     par_free_secret(data);
 }
 
-void par_secret_forget(pam_handle_t *pamh, const struct par_secret *s)
+/* What auth (or setcred) kept in pam_set_data, or NULL. */
+static const char *kept(pam_handle_t *pamh, const struct par_secret *s)
 {
     const void *data = NULL;
 
+    return pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS ? data : NULL;
+}
+
+void par_secret_forget(pam_handle_t *pamh, const struct par_secret *s)
+{
     par_unsetenv(pamh, s->env_var);
-    if (pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS && data != NULL)
+    if (kept(pamh, s) != NULL)
         (void)pam_set_data(pamh, s->data_key, NULL, NULL);  /* the cleanup wipes it */
 }
 
@@ -69,21 +75,11 @@ int par_secret_keep(pam_handle_t *pamh, const struct par_secret *s, const char *
 /*
  * The PAM environment carries a secret only under sshd; anywhere else a
  * value there was planted (pam_env's user_readenv, a login with no auth
- * round) and is dropped, never taken.
+ * round) and is never taken (hold and take remove it).
  */
 static const char *from_env(pam_handle_t *pamh, const struct par_secret *s)
 {
-    if (par_service_is_sshd(pamh))
-        return pam_getenv(pamh, s->env_var);
-    par_unsetenv(pamh, s->env_var);
-    return NULL;
-}
-
-static bool data_held(pam_handle_t *pamh, const struct par_secret *s)
-{
-    const void *data = NULL;
-
-    return pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS && data != NULL;
+    return par_service_is_sshd(pamh) ? pam_getenv(pamh, s->env_var) : NULL;
 }
 
 void par_secret_hold(pam_handle_t *pamh, const struct par_secret *s)
@@ -91,10 +87,8 @@ void par_secret_hold(pam_handle_t *pamh, const struct par_secret *s)
     const char *value = from_env(pamh, s);
     char *copy;
 
-    if (value == NULL)
-        return;
-    if (data_held(pamh, s) || !s->valid(value)) {  /* what auth kept stays */
-        par_unsetenv(pamh, s->env_var);
+    if (value == NULL || kept(pamh, s) != NULL || !s->valid(value)) {
+        par_unsetenv(pamh, s->env_var);  /* what auth kept stays */
         return;
     }
     copy = strdup(value);
@@ -107,18 +101,15 @@ void par_secret_hold(pam_handle_t *pamh, const struct par_secret *s)
 
 bool par_secret_held(pam_handle_t *pamh, const struct par_secret *s)
 {
-    return data_held(pamh, s) || from_env(pamh, s) != NULL;
+    return kept(pamh, s) != NULL || from_env(pamh, s) != NULL;
 }
 
 char *par_secret_take(pam_handle_t *pamh, const struct par_secret *s)
 {
-    const void *data = NULL;
-    const char *value;
+    const char *value = kept(pamh, s);
     char *copy = NULL;
 
-    if (pam_get_data(pamh, s->data_key, &data) == PAM_SUCCESS && data != NULL)
-        value = data;
-    else
+    if (value == NULL)
         value = from_env(pamh, s);
     if (value != NULL && s->valid(value))
         copy = strdup(value);
